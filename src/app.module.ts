@@ -1,0 +1,45 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { AuditModule } from './audit/audit.module';
+import { AccessGuard } from './common/auth/access.guard';
+import { ProblemFilter } from './common/http/problem.filter';
+import { RequestValidationPipe } from './common/http/validation';
+import { AppConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { IdentityApiModule, IdentityModule } from './identity/identity.module';
+import { McpModule } from './mcp/mcp.module';
+import { createMcpServer } from './mcp/mcp.setup';
+import { SystemModule } from './system/system.module';
+
+export interface AppModuleOptions {
+  logger: Logger;
+  mcp: ReturnType<typeof createMcpServer>;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig & { databaseUrl: string }, options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        // The request logger is mounted first in bootstrap (before body parsing); this binds it to Nest's logger.
+        LoggerModule.forRoot({ pinoHttp: { logger: options.logger }, useExisting: true }),
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(config.databaseUrl),
+        AuditModule,
+        IdentityModule,
+        IdentityApiModule,
+        McpModule.forRoot(options.mcp),
+        SystemModule,
+      ],
+      providers: [
+        { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_PIPE, useClass: RequestValidationPipe },
+      ],
+    };
+  }
+}

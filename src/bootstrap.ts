@@ -1,0 +1,70 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule } from '@nestjs/swagger';
+import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import { AppModule } from './app.module';
+import { createRootLogger, requestLogger } from './common/http/logging';
+import { sendProblem } from './common/http/problem-response';
+import { REQUEST_ID_HEADER } from './common/http/request-id';
+import { AppConfig } from './config/config';
+import { createMcpServer } from './mcp/mcp.setup';
+import { ManifestService } from './system/manifest';
+import { buildOpenApi } from './system/openapi';
+
+export const BODY_LIMIT = '1mb';
+
+export interface CreateAppOptions {
+  /** Where log lines go (tests capture them); default stdout. */
+  logStream?: DestinationStream;
+}
+
+/** A configuration whose database and admin token are settled (see main.ts). */
+export type ResolvedConfig = AppConfig & { databaseUrl: string; adminToken: string };
+
+/**
+ * Builds the whole application — used by main.ts and by the e2e tests, so both
+ * run the same middleware order, docs, MCP wiring and error handling.
+ */
+export async function createApp(config: ResolvedConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
+  const logger = createRootLogger(config, options.logStream);
+  const mcp = createMcpServer();
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { logger, mcp }), {
+    bodyParser: false,
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+
+  // Order matters: request id + request log first, so even body-parser failures are logged and carry the id.
+  app.use(requestLogger(logger));
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  if (config.corsOrigins.length) {
+    app.enableCors({
+      origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      allowedHeaders: ['Content-Type', 'Authorization', 'X-Api-Key', REQUEST_ID_HEADER, 'Mcp-Protocol-Version'],
+      exposedHeaders: [REQUEST_ID_HEADER],
+      maxAge: 600,
+    });
+  }
+  app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => sendProblem(req, res, err));
+
+  const document = buildOpenApi(app, config.publicBaseUrl);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'Mnemo API' });
+  app.get(ManifestService).useOpenApi(document);
+
+  // MCP must be connected and started before init/listen, or /mcp has no server behind it.
+  mcp.strategy.setHttpAdapter(app.getHttpAdapter());
+  app.connectMicroservice({ strategy: mcp.strategy }, { inheritAppConfig: true });
+  await app.startAllMicroservices();
+  await app.init();
+  return app;
+}

@@ -1,0 +1,129 @@
+import 'reflect-metadata';
+import { DynamicModule, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { AuditModule } from './audit/audit.module';
+import { operatorActor } from './common/auth/actor';
+import { loadDotEnv } from './common/dotenv';
+import { AppError } from './common/errors/app-error';
+import { ConfigError, loadConfig, type AppConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { openEmbeddedDatabase } from './database/embedded-postgres';
+import { AgentKeysService } from './identity/agent-keys.service';
+import { CreateAgentDto, CreateKeyDto, CreateUserDto } from './identity/admin.dto';
+import { AgentsService } from './identity/agents.service';
+import { ParseUuid, validateDto } from './common/http/validation';
+import { IdentityModule } from './identity/identity.module';
+import { UsersService } from './identity/users.service';
+
+const USAGE = `Usage: npm run cli -- <command> [arguments]
+
+  user:create NAME [--email E] [--timezone TZ]   create a user (tenant)
+  user:list                                      list users
+  agent:create USER AGENT                        create an agent; prints its key (shown once)
+  key:create AGENT [--label L]                   issue another key for an agent (shown once)
+  key:revoke AGENT KEY_ID                        revoke a key at once
+
+Works on the same database as the service (DATABASE_URL, or the embedded
+PostgreSQL under MNEMO_HOME, shared with a running service).`;
+
+@Module({})
+class CliModule {
+  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(databaseUrl), AuditModule, IdentityModule],
+    };
+  }
+}
+
+class UsageError extends Error {}
+
+function need(args: string[], count: number): string[] {
+  if (args.length !== count) throw new UsageError(USAGE);
+  return args;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { email: { type: 'string' }, timezone: { type: 'string' }, label: { type: 'string' } },
+  });
+  const [command, ...args] = positionals;
+  if (!command || command === 'help') throw new UsageError(USAGE);
+
+  loadDotEnv();
+  const config = loadConfig();
+  const embedded = config.databaseUrl ? undefined : await openEmbeddedDatabase({ home: config.home, role: 'client' });
+  const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, config.databaseUrl ?? embedded!.url), {
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
+  const actor = operatorActor('cli', `cli-${randomUUID()}`);
+  const users = app.get(UsersService);
+  const agents = app.get(AgentsService);
+  const keys = app.get(AgentKeysService);
+  try {
+    switch (command) {
+      case 'user:create': {
+        const [name] = need(args, 1);
+        const input = await validateDto(CreateUserDto, { name, email: values.email, timezone: values.timezone });
+        const user = await users.create(input, actor);
+        console.log(`Created user ${user.name} (${user.id}, timezone ${user.timezone})`);
+        break;
+      }
+      case 'user:list': {
+        need(args, 0);
+        const { users: list, total } = await users.list({ limit: 1000, offset: 0 });
+        for (const u of list) console.log(`${u.id}  ${u.name.padEnd(24)} ${u.timezone.padEnd(20)} ${u.email ?? ''}`);
+        console.log(`${total} user(s)`);
+        break;
+      }
+      case 'agent:create': {
+        const [userName, agentName] = need(args, 2);
+        const user = await users.getByName(userName);
+        const input = await validateDto(CreateAgentDto, { name: agentName });
+        const agent = await agents.create(user.id, input.name, actor);
+        console.log(`Created agent ${agent.name} (${agent.id}) for user ${user.name}`);
+        console.log(`Key id: ${agent.key_id}`);
+        console.log(`Agent key (shown once): ${agent.api_key}`);
+        break;
+      }
+      case 'key:create': {
+        const [agentName] = need(args, 1);
+        const agent = await agents.getByName(agentName);
+        const input = await validateDto(CreateKeyDto, { label: values.label });
+        const key = await keys.issue(agent.id, input.label ?? null, actor);
+        console.log(`Key id: ${key.id}`);
+        console.log(`Agent key (shown once): ${key.api_key}`);
+        break;
+      }
+      case 'key:revoke': {
+        const [agentName, keyId] = need(args, 2);
+        const agent = await agents.getByName(agentName);
+        await keys.revoke(agent.id, new ParseUuid().transform(keyId, { type: 'param', data: 'KEY_ID' }), actor);
+        console.log(`Revoked key ${keyId} of agent ${agent.name}`);
+        break;
+      }
+      default:
+        throw new UsageError(`Unknown command '${command}'.\n\n${USAGE}`);
+    }
+  } finally {
+    await app.close();
+    await embedded?.stop();
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError || err instanceof ConfigError) {
+    console.error(err.message);
+  } else if (err instanceof AppError) {
+    console.error(`Error: ${err.detail}`);
+  } else {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  }
+  process.exit(1);
+});

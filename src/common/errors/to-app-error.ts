@@ -1,0 +1,68 @@
+import { HttpException } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
+import { AppError, ErrorCode } from './app-error';
+import { fromDatabaseError } from '../../database/db-errors';
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'validation_failed',
+  429: 'too_many_requests',
+  503: 'service_unavailable',
+};
+
+export const INTERNAL_ERROR_DETAIL = 'Internal server error';
+
+/** Errors raised by Express' body parsers carry a `type` and a status. */
+function fromBodyParserError(err: { type?: unknown; status?: unknown }): AppError | undefined {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new AppError(400, 'malformed_json', 'Request body is not valid JSON');
+    case 'entity.too.large':
+      return new AppError(413, 'payload_too_large', 'Request body exceeds the 1 MB limit');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError(415, 'unsupported_media_type', 'Unsupported request body encoding');
+    case 'request.aborted':
+      return new AppError(400, 'bad_request', 'Request body was not fully received');
+    default:
+      return undefined;
+  }
+}
+
+function messageOf(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  if (typeof message === 'string') return message;
+  return exception.message;
+}
+
+/**
+ * Maps anything thrown while serving a request to the AppError a client may see.
+ * Returns `internal: true` for failures whose cause belongs in the log only.
+ */
+export function toAppError(err: unknown): { error: AppError; internal: boolean } {
+  if (err instanceof AppError) return { error: err, internal: false };
+  if (err instanceof HttpException) {
+    const status = err.getStatus();
+    const code = CODE_BY_STATUS[status];
+    if (code) return { error: new AppError(status, code, messageOf(err)), internal: false };
+  }
+  if (err instanceof QueryFailedError) {
+    const mapped = fromDatabaseError(err);
+    if (mapped) return { error: mapped, internal: false };
+  }
+  if (err && typeof err === 'object' && 'type' in err) {
+    const mapped = fromBodyParserError(err);
+    if (mapped) return { error: mapped, internal: false };
+  }
+  return { error: new AppError(500, 'internal_error', INTERNAL_ERROR_DETAIL), internal: true };
+}

@@ -1,0 +1,30 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, Max, Min } from 'class-validator';
+
+export const DEFAULT_PAGE_LIMIT = 200;
+export const MAX_PAGE_LIMIT = 1000;
+
+export interface PageQuery {
+  limit: number;
+  offset: number;
+}
+
+/** A bounded list: the original key holding the items, plus `total`, `limit` and `offset`. */
+export type Page<T, K extends string> = { [key in K]: T[] } & PageQuery & { total: number };
+
+/** `?limit=&offset=` for every list: limit 1–1000 (default 200), offset ≥ 0. */
+export class PageQueryDto implements PageQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT })
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_LIMIT)
+  limit: number = DEFAULT_PAGE_LIMIT;
+
+  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset: number = 0;
+}

@@ -1,0 +1,66 @@
+import { ArgumentMetadata, Injectable, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { isUUID, validate } from 'class-validator';
+import { AppError, FieldError } from '../errors/app-error';
+
+function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
+  return errors.flatMap((e) => {
+    const field = prefix ? `${prefix}.${e.property}` : e.property;
+    const own = Object.values(e.constraints ?? {}).map((message) => ({ field, message }));
+    return [...own, ...flatten(e.children ?? [], field)];
+  });
+}
+
+/** 422 problem listing every field error; `detail` carries the messages for clients that read only it. */
+export function validationFailed(errors: FieldError[]): AppError {
+  const detail = errors.length ? errors.map((e) => e.message).join('; ') : 'Request validation failed';
+  return AppError.validation(detail, errors);
+}
+
+/**
+ * The global pipe: DTO validation with class-validator. Unknown body fields are
+ * stripped (ignored), a body that is not a JSON object is a 422, and every
+ * failure is a 422 problem with `errors: [{field, message}]`.
+ */
+export class RequestValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: false,
+      transform: true,
+      stopAtFirstError: false,
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => validationFailed(flatten(errors)),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const isDtoBody = metadata.type === 'body' && typeof metadata.metatype === 'function' && metadata.metatype !== Object;
+    if (isDtoBody && (value === undefined || value === null)) value = {};
+    if (isDtoBody && (typeof value !== 'object' || Array.isArray(value))) {
+      throw validationFailed([{ field: 'body', message: 'Request body must be a JSON object' }]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+/** A path parameter that must be a UUID (422 otherwise, naming the parameter). */
+@Injectable()
+export class ParseUuid implements PipeTransform<string, string> {
+  transform(value: string, metadata: ArgumentMetadata): string {
+    if (isUUID(value)) return value.toLowerCase();
+    const field = metadata.data ?? 'id';
+    throw validationFailed([{ field, message: `${field} must be a UUID` }]);
+  }
+}
+
+/**
+ * Validates plain input against a DTO class outside the HTTP pipeline (CLI, MCP),
+ * with the same rules and errors as the global pipe.
+ */
+export async function validateDto<T extends object>(dto: new () => T, input: object): Promise<T> {
+  const instance = plainToInstance(dto, input);
+  const errors = await validate(instance, { whitelist: true, forbidUnknownValues: false });
+  if (errors.length) throw validationFailed(flatten(errors));
+  return instance;
+}

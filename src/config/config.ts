@@ -1,0 +1,101 @@
+import * as path from 'node:path';
+import { z } from 'zod';
+import { isValidTimeZone } from '../common/time-zone';
+import { TIME_ZONE_RULE } from '../common/time-zone.validator';
+
+/** DI token for the validated, typed configuration. */
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const origin = z
+  .string()
+  .refine((v) => v === '*' || /^https?:\/\/[^/\s]+$/.test(v), {
+    message: 'must be a comma-separated list of origins like https://app.example.com (no path), or *',
+  });
+
+const envSchema = z.object({
+  PORT: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be an integer')
+    .min(1, 'must be between 1 and 65535')
+    .max(65535, 'must be between 1 and 65535')
+    .default(8100),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  MNEMO_HOME: z.string().min(1).default('./.mnemo'),
+  MNEMO_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').max(512).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(origin)),
+  PUBLIC_BASE_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s?#]+$/, 'must be an http(s) URL without query or fragment')
+    .optional(),
+  DEFAULT_TIMEZONE: z
+    .string()
+    .default('UTC')
+    .refine(isValidTimeZone, TIME_ZONE_RULE),
+  MNEMO_ALLOW_QUERY_KEYS: booleanFlag.default(false),
+});
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  /** Unset means: start the embedded PostgreSQL under `home`. */
+  databaseUrl?: string;
+  home: string;
+  /** Unset means: generated on first start and kept in `$MNEMO_HOME/admin-token`. */
+  adminToken?: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  logFormat: 'json' | 'pretty';
+  corsOrigins: string[];
+  publicBaseUrl: string;
+  defaultTimeZone: string;
+  allowQueryKeys: boolean;
+}
+
+export class ConfigError extends Error {}
+
+/** Validates the environment once; any invalid variable is named in the thrown message. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // An empty value (common in .env files) means "not set".
+  const present = Object.fromEntries(
+    Object.keys(envSchema.shape)
+      .map((k) => [k, env[k]?.trim()])
+      .filter(([, v]) => v),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    home: path.resolve(e.MNEMO_HOME),
+    adminToken: e.MNEMO_ADMIN_TOKEN,
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    corsOrigins: e.CORS_ORIGINS,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
+    defaultTimeZone: e.DEFAULT_TIMEZONE,
+    allowQueryKeys: e.MNEMO_ALLOW_QUERY_KEYS,
+  };
+}

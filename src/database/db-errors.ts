@@ -1,0 +1,40 @@
+import { QueryFailedError } from 'typeorm';
+import { AppError } from '../common/errors/app-error';
+
+/** Safe, human messages for the named constraints a client can run into. */
+const CONSTRAINT_MESSAGES: Record<string, string> = {
+  users_name_key: 'A user with this name already exists',
+  agents_name_key: 'An agent with this name already exists',
+};
+
+interface PgError {
+  code?: string;
+  constraint?: string;
+}
+
+/**
+ * Maps a PostgreSQL constraint violation to a client error: unique -> 409,
+ * check / foreign key / length / bad value -> 422. Never echoes the server's text.
+ */
+export function fromDatabaseError(err: QueryFailedError): AppError | undefined {
+  const pg = err.driverError as PgError | undefined;
+  const named = pg?.constraint ? CONSTRAINT_MESSAGES[pg.constraint] : undefined;
+  switch (pg?.code) {
+    case '23505':
+      return AppError.conflict(named ?? 'A record with these values already exists');
+    case '23503':
+      return AppError.validation(named ?? 'A referenced record does not exist');
+    case '23514':
+    case '23502':
+      return AppError.validation(named ?? 'A value violates a data rule');
+    case '22001':
+      return AppError.validation('A value is too long');
+    case '22P02':
+    case '22007':
+    case '22008':
+    case '22003':
+      return AppError.validation('A value has an invalid format or is out of range');
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,111 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Actor } from '../common/auth/actor';
+import { AdminOnly, RequestActor } from '../common/auth/access.decorators';
+import { PageQueryDto } from '../common/http/paging';
+import { ParseUuid } from '../common/http/validation';
+import { ApiProblem } from '../common/http/problem.dto';
+import {
+  AgentListDto,
+  CreateAgentDto,
+  CreatedAgentDto,
+  CreatedKeyDto,
+  CreateKeyDto,
+  CreateUserDto,
+  UserDto,
+  UserListDto,
+} from './admin.dto';
+import { AgentKeysService } from './agent-keys.service';
+import { AgentsService } from './agents.service';
+import { UsersService } from './users.service';
+
+/** Operator API: users, agents and keys. `Authorization: Bearer <MNEMO_ADMIN_TOKEN>`. */
+@ApiTags('admin')
+@AdminOnly()
+@Controller('admin')
+export class AdminController {
+  constructor(
+    private readonly users: UsersService,
+    private readonly agents: AgentsService,
+    private readonly keys: AgentKeysService,
+  ) {}
+
+  @Post('users')
+  @ApiOperation({ summary: 'Create a user (tenant)' })
+  @ApiCreatedResponse({ type: UserDto })
+  @ApiProblem(409, 'A user with this name already exists')
+  createUser(@Body() body: CreateUserDto, @RequestActor() actor: Actor): Promise<UserDto> {
+    return this.users.create(body, actor);
+  }
+
+  @Get('users')
+  @ApiOperation({ summary: 'List users, by name' })
+  @ApiOkResponse({ type: UserListDto })
+  listUsers(@Query() page: PageQueryDto): Promise<UserListDto> {
+    return this.users.list(page);
+  }
+
+  @Delete('users/:id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Erase a user and everything they own (agents, keys, data, audit trail)' })
+  @ApiNoContentResponse({ description: 'Erased' })
+  @ApiProblem(404, 'User not found')
+  async deleteUser(@Param('id', ParseUuid) id: string, @RequestActor() actor: Actor): Promise<void> {
+    await this.users.remove(id, actor);
+  }
+
+  @Post('users/:id/agents')
+  @ApiOperation({ summary: 'Create an agent for a user, with its first key (shown once)' })
+  @ApiCreatedResponse({ type: CreatedAgentDto })
+  @ApiProblem(404, 'User not found')
+  @ApiProblem(409, 'An agent with this name already exists')
+  createAgent(
+    @Param('id', ParseUuid) userId: string,
+    @Body() body: CreateAgentDto,
+    @RequestActor() actor: Actor,
+  ): Promise<CreatedAgentDto> {
+    return this.agents.create(userId, body.name, actor);
+  }
+
+  @Get('users/:id/agents')
+  @ApiOperation({ summary: "List a user's agents and their keys (never key material)" })
+  @ApiOkResponse({ type: AgentListDto })
+  @ApiProblem(404, 'User not found')
+  listAgents(@Param('id', ParseUuid) userId: string): Promise<AgentListDto> {
+    return this.agents.listForUser(userId);
+  }
+
+  @Delete('agents/:id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete an agent, its keys and its data' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiProblem(404, 'Agent not found')
+  async deleteAgent(@Param('id', ParseUuid) id: string, @RequestActor() actor: Actor): Promise<void> {
+    await this.agents.remove(id, actor);
+  }
+
+  @Post('agents/:id/keys')
+  @ApiOperation({ summary: 'Issue another key for an agent (for rotation without downtime)' })
+  @ApiCreatedResponse({ type: CreatedKeyDto })
+  @ApiProblem(404, 'Agent not found')
+  createKey(
+    @Param('id', ParseUuid) agentId: string,
+    @Body() body: CreateKeyDto,
+    @RequestActor() actor: Actor,
+  ): Promise<CreatedKeyDto> {
+    return this.keys.issue(agentId, body.label ?? null, actor);
+  }
+
+  @Delete('agents/:id/keys/:keyId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke a key; it fails at once' })
+  @ApiNoContentResponse({ description: 'Revoked (revoking again changes nothing)' })
+  @ApiProblem(404, 'Key not found')
+  async revokeKey(
+    @Param('id', ParseUuid) agentId: string,
+    @Param('keyId', ParseUuid) keyId: string,
+    @RequestActor() actor: Actor,
+  ): Promise<void> {
+    await this.keys.revoke(agentId, keyId, actor);
+  }
+}

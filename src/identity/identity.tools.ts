@@ -1,0 +1,22 @@
+import { Ctx, Payload } from '@nestjs/microservices';
+import { McpContext, McpController, Tool } from '@rekog/mcp-nest';
+import { McpToolRunner } from '../mcp/mcp-tool-runner';
+import { toolParams } from '../mcp/tool-params';
+import { whoami } from './whoami';
+
+const WhoamiParams = toolParams({});
+
+@McpController()
+export class IdentityTools {
+  constructor(private readonly tools: McpToolRunner) {}
+
+  @Tool({
+    name: 'whoami',
+    description: 'The agent and user your key belongs to (ids, names, timezone).',
+    parameters: WhoamiParams.advertised,
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  })
+  whoami(@Payload() args: unknown, @Ctx() ctx: McpContext) {
+    return this.tools.run(ctx, args, WhoamiParams, (_input, { caller }) => whoami(caller));
+  }
+}

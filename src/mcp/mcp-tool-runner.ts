@@ -1,0 +1,83 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { McpContext } from '@rekog/mcp-nest';
+import type { IncomingMessage } from 'node:http';
+import { z } from 'zod';
+import { Actor, Caller, agentActor } from '../common/auth/actor';
+import { Authenticator } from '../common/auth/authenticator';
+import { AppError, FieldError } from '../common/errors/app-error';
+import { toAppError } from '../common/errors/to-app-error';
+import { requestIdOf } from '../common/http/request-id';
+import { ToolParams } from './tool-params';
+
+/** What a tool handler gets besides its validated input. */
+export interface ToolCall {
+  caller: Caller;
+  actor: Actor;
+}
+
+export interface ToolResult {
+  [key: string]: unknown;
+  content: { type: 'text'; text: string }[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function fieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => ({ field: issue.path.join('.') || '(arguments)', message: issue.message }));
+}
+
+/**
+ * Runs one MCP tool call the same way for every tool: authenticate (the
+ * `agent_key` argument, else the REST headers), validate the arguments, call the
+ * service, and shape the result — JSON as text and as structuredContent, or an
+ * `isError` result carrying `{error: {code, message}}`. Internal failures are
+ * logged with the request id and reported as "Internal server error".
+ */
+@Injectable()
+export class McpToolRunner {
+  private readonly logger = new Logger('McpTools');
+
+  constructor(private readonly auth: Authenticator) {}
+
+  async run<Shape extends z.ZodRawShape>(
+    ctx: McpContext,
+    args: unknown,
+    params: ToolParams<Shape>,
+    handler: (input: z.infer<z.ZodObject<Shape>>, call: ToolCall) => unknown,
+  ): Promise<ToolResult> {
+    const req = ctx.getRawRequest<IncomingMessage>();
+    const requestId = requestIdOf(req);
+    try {
+      const { agent_key: agentKey, ...input } = isPlainObject(args) ? args : {};
+      const caller =
+        agentKey !== undefined || !req
+          ? await this.auth.callerFromKey(agentKey)
+          : await this.auth.callerFromRequest(req);
+      if (req) req.caller = caller;
+      const parsed = params.schema.safeParse(input);
+      if (!parsed.success) {
+        const errors = fieldErrors(parsed.error);
+        throw AppError.validation(errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
+      }
+      const result = await handler(parsed.data, { caller, actor: agentActor(caller, requestId) });
+      return {
+        content: [{ type: 'text', text: JSON.stringify(result) }],
+        ...(isPlainObject(result) ? { structuredContent: result } : {}),
+      };
+    } catch (err) {
+      const { error, internal } = toAppError(err);
+      if (internal) {
+        const tool = (ctx.mcpRequest.params as { name?: string } | undefined)?.name;
+        this.logger.error({ err, request_id: requestId, tool }, 'Tool failed');
+      }
+      const body = {
+        error: { code: error.code, message: error.detail, ...(error.errors ? { errors: error.errors } : {}) },
+      };
+      return { content: [{ type: 'text', text: JSON.stringify(body) }], structuredContent: body, isError: true };
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import type { Response } from 'express';
+import { Public } from '../common/auth/access.decorators';
+import { AppError } from '../common/errors/app-error';
+import { ApiProblem } from '../common/http/problem.dto';
+
+const DB_PING_TIMEOUT_MS = 1500;
+
+@ApiTags('system')
+@Public()
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly db: TypeOrmHealthIndicator,
+  ) {}
+
+  private async databaseIsUp(): Promise<boolean> {
+    try {
+      await this.health.check([() => this.db.pingCheck('database', { timeout: DB_PING_TIMEOUT_MS })]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  @Get('healthz')
+  @ApiOperation({ summary: 'Process health (no dependency checks)' })
+  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  healthz() {
+    return { status: 'ok' };
+  }
+
+  @Get('healthz/live')
+  @ApiOperation({ summary: 'Liveness probe' })
+  @ApiOkResponse({ schema: { example: { status: 'alive' } } })
+  live() {
+    return { status: 'alive' };
+  }
+
+  @Get('healthz/ready')
+  @ApiOperation({ summary: 'Readiness probe: PostgreSQL answers within 1.5 s' })
+  @ApiOkResponse({ schema: { example: { status: 'ready', database: 'up' } } })
+  @ApiProblem(503, 'The database is not available')
+  async ready() {
+    if (!(await this.databaseIsUp())) throw AppError.unavailable('Database not available');
+    return { status: 'ready', database: 'up' };
+  }
+
+  @Get('health')
+  @ApiOperation({ summary: 'Health with database status (LucyAPI shape; 503 when degraded)' })
+  @ApiOkResponse({ schema: { example: { status: 'ok', database: 'connected' } } })
+  @ApiServiceUnavailableResponse({ schema: { example: { status: 'degraded', database: 'error' } } })
+  async healthWithDatabase(@Res({ passthrough: true }) res: Response) {
+    if (await this.databaseIsUp()) return { status: 'ok', database: 'connected' };
+    res.status(HttpStatus.SERVICE_UNAVAILABLE);
+    return { status: 'degraded', database: 'error' };
+  }
+}

@@ -1,0 +1,105 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { Client } from 'pg';
+import request from 'supertest';
+import type { DataSource } from 'typeorm';
+import { createApp, ResolvedConfig } from '../../src/bootstrap';
+import { loadConfig } from '../../src/config/config';
+import { TEMPLATE_DATABASE, withDatabase } from './database-url';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  config: ResolvedConfig;
+  /** http://127.0.0.1:<port> of the listening app (for the MCP client SDK). */
+  baseUrl: string;
+  adminToken: string;
+  db: DataSource;
+  /** Every log line the app wrote (JSON strings). */
+  logs: string[];
+  http(): ReturnType<typeof request>;
+  /** Creates a user and an agent through the admin API; returns ids and the agent key. */
+  newAgent(userName?: string, agentName?: string): Promise<TestAgent>;
+  close(): Promise<void>;
+}
+
+export interface TestAgent {
+  userId: string;
+  userName: string;
+  agentId: string;
+  agentName: string;
+  keyId: string;
+  apiKey: string;
+}
+
+/** A fresh database copied from the migrated template: each test file gets its own. */
+export async function createTestDatabase(): Promise<string> {
+  const adminUrl = process.env.MNEMO_TEST_ADMIN_URL;
+  if (!adminUrl) throw new Error('MNEMO_TEST_ADMIN_URL is not set: run the tests through jest (global setup)');
+  const name = `mnemo_test_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  return withDatabase(adminUrl, name);
+}
+
+let counter = 0;
+export function uniqueName(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${process.pid}-${counter}-${randomBytes(3).toString('hex')}`;
+}
+
+export async function startTestApp(env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
+  const databaseUrl = await createTestDatabase();
+  const adminToken = `test-admin-${randomBytes(16).toString('hex')}`;
+  const config: ResolvedConfig = {
+    ...loadConfig({ LOG_LEVEL: 'info', ...env }),
+    databaseUrl,
+    adminToken,
+  };
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const app = await createApp(config, { logStream });
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const http = () => request(app.getHttpServer());
+
+  return {
+    app,
+    config,
+    baseUrl: `http://127.0.0.1:${port}`,
+    adminToken,
+    db: app.get<DataSource>(getDataSourceToken()),
+    logs,
+    http,
+    async newAgent(userName = uniqueName('user'), agentName = uniqueName('agent')) {
+      const auth = { Authorization: `Bearer ${adminToken}` };
+      const user = await http().post('/admin/users').set(auth).send({ name: userName }).expect(201);
+      const agent = await http()
+        .post(`/admin/users/${user.body.id}/agents`)
+        .set(auth)
+        .send({ name: agentName })
+        .expect(201);
+      return {
+        userId: user.body.id,
+        userName: user.body.name,
+        agentId: agent.body.id,
+        agentName: agent.body.name,
+        keyId: agent.body.key_id,
+        apiKey: agent.body.api_key,
+      };
+    },
+    close: () => app.close(),
+  };
+}
