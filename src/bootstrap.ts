@@ -38,6 +38,7 @@ export async function createApp(config: ResolvedConfig, options: CreateAppOption
   });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  app.set('etag', false); // responses are no-store: hashing every body buys nothing
 
   // Order matters: request id + request log first, so even body-parser failures are logged and carry the id.
   app.use(requestLogger(logger));
@@ -54,7 +55,8 @@ export async function createApp(config: ResolvedConfig, options: CreateAppOption
       maxAge: 600,
     });
   }
-  app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  // Not strict: a JSON string or number body is valid JSON and gets a 422 from validation, not a 400.
+  app.use(express.json({ limit: BODY_LIMIT, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => sendProblem(req, res, err));
 
   const document = buildOpenApi(app, config.publicBaseUrl);

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { AuditModule } from './audit/audit.module';
 import { operatorActor } from './common/auth/actor';
 import { loadDotEnv } from './common/dotenv';
-import { AppError } from './common/errors/app-error';
+import { toAppError } from './common/errors/to-app-error';
 import { ConfigError, loadConfig, type AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -24,7 +24,7 @@ const USAGE = `Usage: npm run cli -- <command> [arguments]
   user:list                                      list users
   agent:create USER AGENT                        create an agent; prints its key (shown once)
   key:create AGENT [--label L]                   issue another key for an agent (shown once)
-  key:revoke AGENT KEY_ID                        revoke a key at once
+  key:revoke AGENT KEY_ID                        revoke a key (running services refuse it within 5 s)
 
 Works on the same database as the service (DATABASE_URL, or the embedded
 PostgreSQL under MNEMO_HOME, shared with a running service).`;
@@ -120,10 +120,10 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof UsageError || err instanceof ConfigError) {
     console.error(err.message);
-  } else if (err instanceof AppError) {
-    console.error(`Error: ${err.detail}`);
   } else {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    // The same mapping as the HTTP API: constraint violations become clear messages.
+    const { error, internal } = toAppError(err);
+    console.error(internal && err instanceof Error ? (err.stack ?? err.message) : `Error: ${error.detail}`);
   }
   process.exit(1);
 });

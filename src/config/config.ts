@@ -7,7 +7,9 @@ import { TIME_ZONE_RULE } from '../common/time-zone.validator';
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
 const booleanFlag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .string()
+  .transform((v) => v.toLowerCase())
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' }))
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const origin = z

@@ -275,7 +275,13 @@ async function launch(options: {
     await pg.start();
   } catch (err) {
     const detail = err instanceof Error ? err.message : 'PostgreSQL exited during start-up';
-    throw new Error(`Embedded PostgreSQL failed to start: ${detail}\n${output.join('').trim()}`);
+    const log = output.join('').trim();
+    const hint =
+      process.getuid?.() === 0 && /permission denied/i.test(`${detail}\n${log}`)
+        ? `\nRunning as root, PostgreSQL runs as the OS user "${SUPERUSER}", which must be able to reach ` +
+          `${options.dataDir}: every parent directory needs o+x (e.g. chmod 755), or choose another MNEMO_HOME.`
+        : '';
+    throw new Error(`Embedded PostgreSQL failed to start: ${detail}\n${log}${hint}`);
   }
   options.log(`PostgreSQL ready on 127.0.0.1:${port}`);
   return { port, stop: () => pg.stop() };

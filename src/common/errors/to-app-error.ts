@@ -38,11 +38,10 @@ function fromBodyParserError(err: { type?: unknown; status?: unknown }): AppErro
 
 function messageOf(exception: HttpException): string {
   const response = exception.getResponse();
-  if (typeof response === 'string') return response;
-  const message = (response as { message?: unknown }).message;
-  if (Array.isArray(message)) return message.join('; ');
-  if (typeof message === 'string') return message;
-  return exception.message;
+  const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+  const text = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message;
+  // Nest's unknown-route message ("Cannot GET /x?agent_key=…") would echo the query string.
+  return text.replace(/^(Cannot [A-Z]+ [^?\s]*)\?\S*$/, '$1');
 }
 
 /**

@@ -1,0 +1,380 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { connectMcp, toolJson } from './support/mcp-client';
+import { startTestApp, TestAgent, TestApp, uniqueName } from './support/test-app';
+
+type CallResult = Awaited<ReturnType<Client['callTool']>>;
+
+interface TimeJson {
+  utc: string;
+  local: string;
+  tz: string;
+  day: string;
+  unix: number;
+}
+
+/** "+HH:MM" offset of a zone at an instant, computed independently of the service. */
+function offsetAt(instant: Date, tz: string): string {
+  const name = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' })
+    .formatToParts(instant)
+    .find((p) => p.type === 'timeZoneName')?.value;
+  const m = /^GMT([+-]\d{2}):(\d{2})$/.exec(name ?? '');
+  return m ? `${m[1]}:${m[2]}` : '+00:00';
+}
+
+function weekdayAt(instant: Date, tz: string): string {
+  return new Intl.DateTimeFormat('en-US', { timeZone: tz, weekday: 'long' }).format(instant);
+}
+
+/** Asserts a successful tool result and returns its JSON. */
+function ok<T = unknown>(result: CallResult): T {
+  expect(result.isError).toBeFalsy();
+  const json = toolJson(result);
+  expect(result.structuredContent).toEqual(json);
+  return json as T;
+}
+
+/** Asserts an `isError` tool result and returns its `error` object. */
+function toolError(result: CallResult): { code: string; message: string; errors?: { field: string; message: string }[] } {
+  expect(result.isError).toBe(true);
+  const content = result.content as { type: string; text: string }[];
+  expect(content).toHaveLength(1);
+  expect(content[0].type).toBe('text');
+  const json = toolJson(result) as { error: { code: string; message: string } };
+  expect(Object.keys(json)).toEqual(['error']);
+  if (result.structuredContent !== undefined) expect(result.structuredContent).toEqual(json);
+  return json.error;
+}
+
+/** Asserts a local time string carries the expected offset and names the same instant as utc. */
+function expectTimeIn(view: TimeJson, tz: string): void {
+  expect(view.tz).toBe(tz);
+  expect(view.utc).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
+  const instant = new Date(view.utc);
+  expect(Math.abs(instant.getTime() - Date.now())).toBeLessThan(60_000);
+  expect(view.local).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}$/);
+  expect(view.local.slice(-6)).toBe(offsetAt(instant, tz));
+  expect(Date.parse(view.local)).toBe(instant.getTime());
+  expect(view.day).toBe(weekdayAt(instant, tz));
+  expect(view.unix).toBe(Math.floor(instant.getTime() / 1000));
+}
+
+const INITIALIZE = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'supertest', version: '1.0.0' } },
+};
+
+describe('MCP endpoint (official SDK client over HTTP)', () => {
+  let t: TestApp;
+  let agent: TestAgent;
+  let restWhoami: unknown;
+  const clients: Client[] = [];
+
+  async function connect(headers: Record<string, string> = {}): Promise<Client> {
+    const client = await connectMcp(t.baseUrl, headers);
+    clients.push(client);
+    return client;
+  }
+
+  const admin = () => ({ Authorization: `Bearer ${t.adminToken}` });
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    agent = await t.newAgent();
+    restWhoami = (await t.http().get('/whoami').set('X-Api-Key', agent.apiKey).expect(200)).body;
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled(clients.map((c) => c.close()));
+    await t?.close();
+  });
+
+  describe('initialize and tools/list', () => {
+    it('initializes against a server named mnemo with tools', async () => {
+      const client = await connect();
+      const info = client.getServerVersion();
+      expect(info?.name).toBe('mnemo');
+      expect(typeof info?.version).toBe('string');
+      expect(client.getServerCapabilities()?.tools).toBeDefined();
+    });
+
+    it('lists exactly the registered tools, each accepting an optional agent_key string', async () => {
+      const client = await connect();
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name).sort()).toEqual(['get_time', 'whoami']);
+      for (const tool of tools) {
+        expect(tool.description).toEqual(expect.any(String));
+        expect(tool.inputSchema.type).toBe('object');
+        expect(tool.inputSchema.properties?.agent_key).toMatchObject({ type: 'string' });
+        expect(tool.inputSchema.required ?? []).not.toContain('agent_key');
+      }
+      const getTime = tools.find((tool) => tool.name === 'get_time');
+      expect(getTime?.inputSchema.properties?.tz).toMatchObject({ type: 'string' });
+      expect(getTime?.inputSchema.required ?? []).not.toContain('tz');
+    });
+
+    it('needs no key to initialize or list tools', async () => {
+      const client = await connect();
+      await expect(client.listTools()).resolves.toBeDefined();
+    });
+  });
+
+  describe('whoami', () => {
+    it('with the agent_key argument returns the same JSON as REST /whoami, as text and structuredContent', async () => {
+      const client = await connect();
+      const result = await client.callTool({ name: 'whoami', arguments: { agent_key: agent.apiKey } });
+      expect(ok(result)).toEqual(restWhoami);
+      expect(result.structuredContent).toEqual(restWhoami);
+      expect(restWhoami).toEqual({
+        agent: { id: agent.agentId, name: agent.agentName },
+        user: { id: agent.userId, name: agent.userName, timezone: 'UTC' },
+      });
+    });
+
+    it('with the X-Api-Key header on the connection and no argument', async () => {
+      const client = await connect({ 'X-Api-Key': agent.apiKey });
+      const result = await client.callTool({ name: 'whoami', arguments: {} });
+      expect(ok(result)).toEqual(restWhoami);
+      expect(result.structuredContent).toEqual(restWhoami);
+    });
+
+    it('with Authorization: Bearer on the connection and no argument', async () => {
+      const client = await connect({ Authorization: `Bearer ${agent.apiKey}` });
+      const result = await client.callTool({ name: 'whoami' });
+      expect(ok(result)).toEqual(restWhoami);
+      expect(result.structuredContent).toEqual(restWhoami);
+    });
+
+    it('the agent_key argument names the caller even when the connection sends another key', async () => {
+      const other = await t.newAgent();
+      const client = await connect({ 'X-Api-Key': agent.apiKey });
+      const result = await client.callTool({ name: 'whoami', arguments: { agent_key: other.apiKey } });
+      expect(ok<{ agent: { id: string } }>(result).agent.id).toBe(other.agentId);
+    });
+
+    it('a bad agent_key is a tool error, not a protocol error', async () => {
+      const client = await connect();
+      const result = await client.callTool({ name: 'whoami', arguments: { agent_key: 'mnemo_ak_not-a-real-key' } });
+      expect(result.isError).toBe(true);
+      expect(toolJson(result)).toEqual({ error: { code: 'unauthorized', message: 'Invalid API key' } });
+      toolError(result);
+    });
+
+    it('a bad X-Api-Key header is a tool error too', async () => {
+      const client = await connect({ 'X-Api-Key': 'mnemo_ak_not-a-real-key' });
+      const result = await client.callTool({ name: 'whoami', arguments: {} });
+      expect(toolError(result)).toEqual({ code: 'unauthorized', message: 'Invalid API key' });
+    });
+
+    it('no key at all is a tool error: API key required', async () => {
+      const client = await connect();
+      const result = await client.callTool({ name: 'whoami', arguments: {} });
+      expect(toolError(result)).toEqual({ code: 'unauthorized', message: 'API key required' });
+      const noArgs = await client.callTool({ name: 'whoami' });
+      expect(toolError(noArgs)).toEqual({ code: 'unauthorized', message: 'API key required' });
+    });
+
+    it('a revoked key fails immediately, as argument and as header', async () => {
+      const victim = await t.newAgent();
+      const byArgument = await connect();
+      const byHeader = await connect({ 'X-Api-Key': victim.apiKey });
+      // Used (and cached) first.
+      ok(await byArgument.callTool({ name: 'whoami', arguments: { agent_key: victim.apiKey } }));
+      ok(await byHeader.callTool({ name: 'whoami', arguments: {} }));
+
+      await t
+        .http()
+        .delete(`/admin/agents/${victim.agentId}/keys/${victim.keyId}`)
+        .set(admin())
+        .expect(204);
+
+      const afterArgument = await byArgument.callTool({ name: 'whoami', arguments: { agent_key: victim.apiKey } });
+      expect(toolError(afterArgument)).toEqual({ code: 'unauthorized', message: 'Invalid API key' });
+      const afterHeader = await byHeader.callTool({ name: 'whoami', arguments: {} });
+      expect(toolError(afterHeader)).toEqual({ code: 'unauthorized', message: 'Invalid API key' });
+      const timeAfter = await byArgument.callTool({ name: 'get_time', arguments: { agent_key: victim.apiKey } });
+      expect(toolError(timeAfter).code).toBe('unauthorized');
+    });
+    it('keys of a deleted agent or user fail immediately', async () => {
+      const doomedAgent = await t.newAgent();
+      const doomedUser = await t.newAgent();
+      const client = await connect();
+      ok(await client.callTool({ name: 'whoami', arguments: { agent_key: doomedAgent.apiKey } }));
+      ok(await client.callTool({ name: 'whoami', arguments: { agent_key: doomedUser.apiKey } }));
+
+      await t.http().delete(`/admin/agents/${doomedAgent.agentId}`).set(admin()).expect(204);
+      await t.http().delete(`/admin/users/${doomedUser.userId}`).set(admin()).expect(204);
+
+      for (const key of [doomedAgent.apiKey, doomedUser.apiKey]) {
+        const result = await client.callTool({ name: 'whoami', arguments: { agent_key: key } });
+        expect(toolError(result)).toEqual({ code: 'unauthorized', message: 'Invalid API key' });
+      }
+    });
+  });
+
+  describe('get_time', () => {
+    it('in an explicit zone: America/Denver', async () => {
+      const client = await connect();
+      const result = await client.callTool({
+        name: 'get_time',
+        arguments: { agent_key: agent.apiKey, tz: 'America/Denver' },
+      });
+      const view = ok<TimeJson>(result);
+      expectTimeIn(view, 'America/Denver');
+      expect(view.local).toMatch(/-0[67]:00$/);
+    });
+
+    it('canonicalises the zone spelling', async () => {
+      const client = await connect({ 'X-Api-Key': agent.apiKey });
+      const view = ok<TimeJson>(await client.callTool({ name: 'get_time', arguments: { tz: 'america/denver' } }));
+      expect(view.tz).toBe('America/Denver');
+    });
+
+    it('an unknown zone is a validation_failed tool error', async () => {
+      const client = await connect();
+      const result = await client.callTool({ name: 'get_time', arguments: { agent_key: agent.apiKey, tz: 'Mars/Base' } });
+      const error = toolError(result);
+      expect(error.code).toBe('validation_failed');
+      expect(error.message).toContain('tz');
+      expect(error.message).toContain('IANA');
+    });
+
+    it('an argument of the wrong type is a validation_failed tool error naming tz', async () => {
+      const client = await connect();
+      const result = await client.callTool({ name: 'get_time', arguments: { agent_key: agent.apiKey, tz: 5 } });
+      const error = toolError(result);
+      expect(error.code).toBe('validation_failed');
+      expect(error.errors).toEqual([{ field: 'tz', message: expect.any(String) }]);
+      expect(error.message).toMatch(/^tz: /);
+      expect(error.message).not.toMatch(/ZodError|at .*\.(js|ts):\d+|\[\s*\{/);
+    });
+
+    it('authenticates before validating', async () => {
+      const client = await connect();
+      const result = await client.callTool({ name: 'get_time', arguments: { agent_key: 'mnemo_ak_nope', tz: 5 } });
+      expect(toolError(result)).toEqual({ code: 'unauthorized', message: 'Invalid API key' });
+    });
+
+    it("without tz uses the caller's user timezone", async () => {
+      const auth = admin();
+      const user = await t
+        .http()
+        .post('/admin/users')
+        .set(auth)
+        .send({ name: uniqueName('tokyo'), timezone: 'Asia/Tokyo' })
+        .expect(201);
+      const created = await t
+        .http()
+        .post(`/admin/users/${user.body.id}/agents`)
+        .set(auth)
+        .send({ name: uniqueName('tokyo-agent') })
+        .expect(201);
+
+      const client = await connect();
+      const view = ok<TimeJson>(
+        await client.callTool({ name: 'get_time', arguments: { agent_key: created.body.api_key } }),
+      );
+      expectTimeIn(view, 'Asia/Tokyo');
+      expect(view.local).toMatch(/\+09:00$/);
+
+      const viaHeader = await connect({ Authorization: `Bearer ${created.body.api_key}` });
+      expect(ok<TimeJson>(await viaHeader.callTool({ name: 'get_time' })).tz).toBe('Asia/Tokyo');
+    });
+
+    it('an explicit tz wins over the user timezone', async () => {
+      const client = await connect({ 'X-Api-Key': agent.apiKey });
+      const view = ok<TimeJson>(await client.callTool({ name: 'get_time', arguments: { tz: 'Asia/Tokyo' } }));
+      expectTimeIn(view, 'Asia/Tokyo');
+    });
+
+    it('needs a key', async () => {
+      const client = await connect();
+      const result = await client.callTool({ name: 'get_time', arguments: { tz: 'UTC' } });
+      expect(toolError(result)).toEqual({ code: 'unauthorized', message: 'API key required' });
+    });
+  });
+
+  describe('HTTP surface', () => {
+    it('answers at /mcp/ (trailing slash)', async () => {
+      const res = await t
+        .http()
+        .post('/mcp/')
+        .set('Content-Type', 'application/json')
+        .set('Accept', 'application/json, text/event-stream')
+        .send(INITIALIZE);
+      expect(res.status).toBe(200);
+      const body = res.headers['content-type']?.startsWith('text/event-stream')
+        ? JSON.parse(/^data: (.*)$/m.exec(res.text)?.[1] ?? 'null')
+        : res.body;
+      expect(body).toMatchObject({ jsonrpc: '2.0', id: 1, result: { serverInfo: { name: 'mnemo' } } });
+    });
+
+    it('serves a full SDK session at /mcp/', async () => {
+      const client = new Client({ name: 'mnemo-e2e-slash', version: '1.0.0' });
+      clients.push(client);
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL('/mcp/', t.baseUrl), {
+          requestInit: { headers: { 'X-Api-Key': agent.apiKey } },
+        }),
+      );
+      expect(client.getServerVersion()?.name).toBe('mnemo');
+      expect(ok(await client.callTool({ name: 'whoami' }))).toEqual(restWhoami);
+    });
+
+    it('GET /mcp is 405', async () => {
+      await t.http().get('/mcp').set('Accept', 'text/event-stream').expect(405);
+      await t.http().get('/mcp').expect(405);
+    });
+
+    it('echoes the request id on MCP responses', async () => {
+      const res = await t
+        .http()
+        .post('/mcp')
+        .set('Content-Type', 'application/json')
+        .set('Accept', 'application/json, text/event-stream')
+        .set('X-Request-ID', 'mcp-req-42')
+        .send(INITIALIZE)
+        .expect(200);
+      expect(res.headers['x-request-id']).toBe('mcp-req-42');
+    });
+  });
+
+  describe('logging', () => {
+    it('never logs keys passed as agent_key or headers', async () => {
+      const logged = await t.newAgent();
+      const badKey = 'mnemo_ak_bad-key-that-must-not-be-logged';
+      const start = t.logs.length;
+      const client = await connect();
+      ok(await client.callTool({ name: 'whoami', arguments: { agent_key: logged.apiKey } }));
+      ok(await client.callTool({ name: 'get_time', arguments: { agent_key: logged.apiKey, tz: 'UTC' } }));
+      toolError(await client.callTool({ name: 'get_time', arguments: { agent_key: logged.apiKey, tz: 5 } }));
+      toolError(await client.callTool({ name: 'whoami', arguments: { agent_key: badKey } }));
+      const headerClient = await connect({ 'X-Api-Key': logged.apiKey });
+      ok(await headerClient.callTool({ name: 'whoami' }));
+
+      // Request lines are written when the response finishes; let them land.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const mcpRequestLines = t.logs.slice(start).filter((line) => {
+        const entry = JSON.parse(line) as { req?: { path?: string } };
+        return entry.req?.path === '/mcp';
+      });
+      // Two sessions (initialize + initialized each) and five tool calls.
+      expect(mcpRequestLines.length).toBeGreaterThanOrEqual(9);
+      for (const line of t.logs) {
+        expect(line).not.toContain(logged.apiKey);
+        expect(line).not.toContain(badKey);
+      }
+    });
+
+    it('logs the calling agent on MCP request lines', async () => {
+      const logged = await t.newAgent();
+      const client = await connect();
+      ok(await client.callTool({ name: 'whoami', arguments: { agent_key: logged.apiKey } }));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const lines = t.logs.map((line) => JSON.parse(line) as { agent?: string; req?: { path?: string } });
+      expect(lines.some((l) => l.req?.path === '/mcp' && l.agent === logged.agentName)).toBe(true);
+    });
+  });
+});
