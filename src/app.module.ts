@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AuditModule } from './audit/audit.module';
 import { AccessGuard } from './common/auth/access.guard';
+import { NestLogger } from './common/http/nest-logger';
 import { ProblemFilter } from './common/http/problem.filter';
 import { RequestValidationPipe } from './common/http/validation';
 import { AppConfig } from './config/config';
@@ -36,6 +37,7 @@ export class AppModule {
         SystemModule,
       ],
       providers: [
+        NestLogger,
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useClass: RequestValidationPipe },

@@ -3,10 +3,10 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { createRootLogger, requestLogger } from './common/http/logging';
+import { NestLogger } from './common/http/nest-logger';
 import { sendProblem } from './common/http/problem-response';
 import { REQUEST_ID_HEADER } from './common/http/request-id';
 import { AppConfig } from './config/config';
@@ -36,7 +36,7 @@ export async function createApp(config: ResolvedConfig, options: CreateAppOption
     bufferLogs: true,
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(NestLogger));
   app.disable('x-powered-by');
   app.set('etag', false); // responses are no-store: hashing every body buys nothing
 
