@@ -10,9 +10,6 @@ export interface PageQuery {
   offset: number;
 }
 
-/** A bounded list: the original key holding the items, plus `total`, `limit` and `offset`. */
-export type Page<T, K extends string> = { [key in K]: T[] } & PageQuery & { total: number };
-
 /** `?limit=&offset=` for every list: limit 1–1000 (default 200), offset ≥ 0. */
 export class PageQueryDto implements PageQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT })
