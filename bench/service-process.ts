@@ -1,6 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -51,17 +50,7 @@ export function childEnv(overrides: Record<string, string | undefined>): NodeJS.
   return env;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../src/database/embedded-postgres';
 
 /**
  * A fresh MNEMO_HOME under the temp directory. mkdtemp creates it 0700; the

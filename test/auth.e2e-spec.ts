@@ -25,27 +25,6 @@ function forgedKey(): string {
   return `mnemo_ak_${randomBytes(32).toString('base64url')}`;
 }
 
-async function createUserWithAgent(
-  t: TestApp,
-  timezone: string,
-): Promise<{ userId: string; userName: string; agentId: string; agentName: string; apiKey: string }> {
-  const auth = { Authorization: `Bearer ${t.adminToken}` };
-  const user = await t.http().post('/admin/users').set(auth).send({ name: uniqueName('tz-user'), timezone }).expect(201);
-  const agent = await t
-    .http()
-    .post(`/admin/users/${user.body.id}/agents`)
-    .set(auth)
-    .send({ name: uniqueName('tz-agent') })
-    .expect(201);
-  return {
-    userId: user.body.id,
-    userName: user.body.name,
-    agentId: agent.body.id,
-    agentName: agent.body.name,
-    apiKey: agent.body.api_key,
-  };
-}
-
 describe('agent authentication', () => {
   let t: TestApp;
   let agent: TestAgent;
@@ -121,8 +100,8 @@ describe('agent authentication', () => {
     });
 
     it('identifies each key with its own agent and user only', async () => {
-      const a = await createUserWithAgent(t, 'America/Denver');
-      const b = await createUserWithAgent(t, 'Asia/Tokyo');
+      const a = await t.newAgent({ timezone: 'America/Denver' });
+      const b = await t.newAgent({ timezone: 'Asia/Tokyo' });
       const a2 = await t
         .http()
         .post(`/admin/users/${a.userId}/agents`)

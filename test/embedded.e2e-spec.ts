@@ -151,18 +151,11 @@ describe('embedded start-up of the built service (node dist/main.js)', () => {
     expect(fs.existsSync(path.join(home, 'mnemo.pid'))).toBe(false);
   });
 
-  it('second start on the same home: no new key, data kept, listening in under 3 s', async () => {
-    // Spawn to the "listening" log line. The machine is shared with the other jest worker, so a slow
-    // first measurement is taken once more (stop, start) before the start-up time is judged.
-    let svc = await start();
-    const timings = [Math.round(await svc.waitForListening())];
-    if (timings[0] >= 3_000) {
-      expect(await svc.stop('SIGTERM')).toEqual({ code: 0, signal: null });
-      svc = await start();
-      timings.push(Math.round(await svc.waitForListening()));
-    }
+  it('second start on the same home: no new key, data kept', async () => {
+    // Start-up time is a benchmark figure (npm run bench), not a timed test.
+    const svc = await start();
+    await svc.waitForListening();
     service = svc;
-    expect(Math.min(...timings)).toBeLessThan(3_000);
     const banner = await svc.waitForBanner();
     expect(banner.agentKey).toBeUndefined();
     expect(banner.adminToken).toBeUndefined();

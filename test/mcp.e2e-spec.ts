@@ -1,7 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { connectMcp, toolJson } from './support/mcp-client';
-import { startTestApp, TestAgent, TestApp, uniqueName } from './support/test-app';
+import { startTestApp, TestAgent, TestApp } from './support/test-app';
 
 type CallResult = Awaited<ReturnType<Client['callTool']>>;
 
@@ -258,28 +258,14 @@ describe('MCP endpoint (official SDK client over HTTP)', () => {
     });
 
     it("without tz uses the caller's user timezone", async () => {
-      const auth = admin();
-      const user = await t
-        .http()
-        .post('/admin/users')
-        .set(auth)
-        .send({ name: uniqueName('tokyo'), timezone: 'Asia/Tokyo' })
-        .expect(201);
-      const created = await t
-        .http()
-        .post(`/admin/users/${user.body.id}/agents`)
-        .set(auth)
-        .send({ name: uniqueName('tokyo-agent') })
-        .expect(201);
+      const tokyo = await t.newAgent({ timezone: 'Asia/Tokyo' });
 
       const client = await connect();
-      const view = ok<TimeJson>(
-        await client.callTool({ name: 'get_time', arguments: { agent_key: created.body.api_key } }),
-      );
+      const view = ok<TimeJson>(await client.callTool({ name: 'get_time', arguments: { agent_key: tokyo.apiKey } }));
       expectTimeIn(view, 'Asia/Tokyo');
       expect(view.local).toMatch(/\+09:00$/);
 
-      const viaHeader = await connect({ Authorization: `Bearer ${created.body.api_key}` });
+      const viaHeader = await connect({ Authorization: `Bearer ${tokyo.apiKey}` });
       expect(ok<TimeJson>(await viaHeader.callTool({ name: 'get_time' })).tz).toBe('Asia/Tokyo');
     });
 

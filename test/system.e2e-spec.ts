@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import packageJson from '../package.json';
 import { connectMcp } from './support/mcp-client';
-import { startTestApp, TestApp, uniqueName } from './support/test-app';
+import { startTestApp, TestApp } from './support/test-app';
 
 /**
  * System endpoints (issue 2, "System endpoints"): health probes, /time, the
@@ -74,11 +74,9 @@ function expectTimeView(body: Record<string, unknown>, before: number, after: nu
 
 describe('system endpoints', () => {
   let t: TestApp;
-  let admin: { Authorization: string };
 
   beforeAll(async () => {
     t = await startTestApp();
-    admin = { Authorization: `Bearer ${t.adminToken}` };
   });
   afterAll(() => t.close());
 
@@ -166,20 +164,7 @@ describe('system endpoints', () => {
     });
 
     it("with a valid agent key answers in the caller's user timezone", async () => {
-      const user = await t
-        .http()
-        .post('/admin/users')
-        .set(admin)
-        .send({ name: uniqueName('berlin'), timezone: 'Europe/Berlin' })
-        .expect(201);
-      expect(user.body.timezone).toBe('Europe/Berlin');
-      const agent = await t
-        .http()
-        .post(`/admin/users/${user.body.id}/agents`)
-        .set(admin)
-        .send({ name: uniqueName('berlin-agent') })
-        .expect(201);
-      const key: string = agent.body.api_key;
+      const { apiKey: key } = await t.newAgent({ timezone: 'Europe/Berlin' });
 
       const before = Date.now();
       const viaHeader = await t.http().get('/time').set('X-Api-Key', key).expect(200);

@@ -21,8 +21,15 @@ export interface TestApp {
   logs: string[];
   http(): ReturnType<typeof request>;
   /** Creates a user and an agent through the admin API; returns ids and the agent key. */
-  newAgent(userName?: string, agentName?: string): Promise<TestAgent>;
+  newAgent(options?: NewAgentOptions): Promise<TestAgent>;
   close(): Promise<void>;
+}
+
+export interface NewAgentOptions {
+  userName?: string;
+  agentName?: string;
+  /** The user's IANA time zone (default: DEFAULT_TIMEZONE). */
+  timezone?: string;
 }
 
 export interface TestAgent {
@@ -83,9 +90,9 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}): Promise<TestApp
     db: app.get<DataSource>(getDataSourceToken()),
     logs,
     http,
-    async newAgent(userName = uniqueName('user'), agentName = uniqueName('agent')) {
+    async newAgent({ userName = uniqueName('user'), agentName = uniqueName('agent'), timezone }: NewAgentOptions = {}) {
       const auth = { Authorization: `Bearer ${adminToken}` };
-      const user = await http().post('/admin/users').set(auth).send({ name: userName }).expect(201);
+      const user = await http().post('/admin/users').set(auth).send({ name: userName, timezone }).expect(201);
       const agent = await http()
         .post(`/admin/users/${user.body.id}/agents`)
         .set(auth)
