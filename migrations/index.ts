@@ -1,4 +1,5 @@
 import { Identity1795219200000 } from './1795219200000-Identity';
+import { ScopedMemories1795305600000 } from './1795305600000-ScopedMemories';
 
 /** Every migration, oldest first. Class references (no globs) work the same in ts-jest and dist/. */
-export const MIGRATIONS = [Identity1795219200000];
+export const MIGRATIONS = [Identity1795219200000, ScopedMemories1795305600000];

@@ -12,6 +12,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { IdentityApiModule, IdentityModule } from './identity/identity.module';
 import { McpModule } from './mcp/mcp.module';
+import { MemoriesModule } from './memories/memories.module';
 import { createMcpServer } from './mcp/mcp.setup';
 import { SystemModule } from './system/system.module';
 
@@ -35,6 +36,7 @@ export class AppModule {
         IdentityApiModule,
         McpModule.forRoot(options.mcp),
         SystemModule,
+        MemoriesModule,
       ],
       providers: [
         NestLogger,

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Actor } from '../common/auth/actor';
-import { AuditEventEntity } from './audit-event.entity';
 
 export interface AuditEventInput {
   /** Tenant the event belongs to; null for operator events outside any tenant. */
@@ -26,20 +25,25 @@ export class AuditService {
    */
   async record(em: EntityManager, actor: Actor, event: AuditEventInput): Promise<void> {
     const meta = actor.via === 'agent' ? event.meta : { ...event.meta, actor: actor.via };
-    await em.insert(AuditEventEntity, {
-      userId: event.userId,
-      agentId: actor.agentId,
-      requestId: actor.requestId,
-      eventType: event.eventType,
-      subject: event.subject ?? null,
-      scope: event.scope ?? null,
-      domain: event.domain ?? null,
-      purpose: event.purpose ?? null,
-      purposeClass: event.purposeClass ?? null,
-      memoryIds: event.memoryIds ?? null,
-      grantId: event.grantId ?? null,
-      reasonCode: event.reasonCode ?? null,
-      meta: meta && Object.keys(meta).length ? meta : null,
-    });
+    await em.query(
+      `INSERT INTO audit_events (user_id, agent_id, request_id, event_type, subject, scope, domain, purpose,
+                                 purpose_class, memory_ids, grant_id, reason_code, meta)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [
+        event.userId,
+        actor.agentId,
+        actor.requestId,
+        event.eventType,
+        event.subject ?? null,
+        event.scope ?? null,
+        event.domain ?? null,
+        event.purpose ?? null,
+        event.purposeClass ?? null,
+        event.memoryIds?.length ? event.memoryIds : null,
+        event.grantId ?? null,
+        event.reasonCode ?? null,
+        meta && Object.keys(meta).length ? JSON.stringify(meta) : null,
+      ],
+    );
   }
 }

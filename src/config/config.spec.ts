@@ -81,6 +81,9 @@ describe('loadConfig', () => {
         PUBLIC_BASE_URL: 'https://mnemo.example.com',
         DEFAULT_TIMEZONE: 'America/Denver',
         MNEMO_ALLOW_QUERY_KEYS: 'true',
+        MERGE_LIMIT: '500',
+        GRANT_TTL_HOURS: '1',
+        MEMORY_RETENTION_DAYS: '0',
       });
       expect(config).toEqual({
         port: 9001,
@@ -94,7 +97,14 @@ describe('loadConfig', () => {
         publicBaseUrl: 'https://mnemo.example.com',
         defaultTimeZone: 'America/Denver',
         allowQueryKeys: true,
+        mergeLimit: 500,
+        grantTtlHours: 1,
+        memoryRetentionDays: 0,
       });
+    });
+
+    it('defaults the scoped-memory settings', () => {
+      expect(loadConfig({})).toMatchObject({ mergeLimit: 50, grantTtlHours: 24, memoryRetentionDays: 30 });
     });
 
     it('accepts postgresql:// URLs too', () => {
@@ -196,6 +206,12 @@ describe('loadConfig', () => {
       ['MNEMO_ALLOW_QUERY_KEYS', 'maybe'],
       ['PUBLIC_BASE_URL', 'mnemo.example.com'],
       ['PUBLIC_BASE_URL', 'https://mnemo.example.com/?x=1'],
+      ['MERGE_LIMIT', '0'],
+      ['MERGE_LIMIT', '501'],
+      ['GRANT_TTL_HOURS', '0'],
+      ['GRANT_TTL_HOURS', '1.5'],
+      ['MEMORY_RETENTION_DAYS', '-1'],
+      ['MEMORY_RETENTION_DAYS', 'soon'],
     ])('%s=%s', (name, value) => {
       const error = configErrorFor({ [name]: value });
       expect(error.message).toContain(name);

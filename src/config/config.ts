@@ -12,6 +12,13 @@ const booleanFlag = z
   .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' }))
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+const intBetween = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be an integer')
+    .min(min, `must be between ${min} and ${max}`)
+    .max(max, `must be between ${min} and ${max}`);
+
 const origin = z
   .string()
   .refine((v) => v === '*' || /^https?:\/\/[^/\s]+$/.test(v), {
@@ -19,12 +26,7 @@ const origin = z
   });
 
 const envSchema = z.object({
-  PORT: z.coerce
-    .number({ message: 'must be a number' })
-    .int('must be an integer')
-    .min(1, 'must be between 1 and 65535')
-    .max(65535, 'must be between 1 and 65535')
-    .default(8100),
+  PORT: intBetween(1, 65535).default(8100),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z
     .string()
@@ -53,6 +55,9 @@ const envSchema = z.object({
     .default('UTC')
     .refine(isValidTimeZone, TIME_ZONE_RULE),
   MNEMO_ALLOW_QUERY_KEYS: booleanFlag.default(false),
+  MERGE_LIMIT: intBetween(1, 500).default(50),
+  GRANT_TTL_HOURS: intBetween(1, 8760).default(24),
+  MEMORY_RETENTION_DAYS: intBetween(0, 3650).default(30),
 });
 
 export interface AppConfig {
@@ -69,6 +74,12 @@ export interface AppConfig {
   publicBaseUrl: string;
   defaultTimeZone: string;
   allowQueryKeys: boolean;
+  /** Scoped memories: how many of the newest a read merges. */
+  mergeLimit: number;
+  /** Lifetime of a read grant (revocation token). */
+  grantTtlHours: number;
+  /** Scoped memories and grants expired longer than this are deleted by the sweep. */
+  memoryRetentionDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -99,5 +110,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
     defaultTimeZone: e.DEFAULT_TIMEZONE,
     allowQueryKeys: e.MNEMO_ALLOW_QUERY_KEYS,
+    mergeLimit: e.MERGE_LIMIT,
+    grantTtlHours: e.GRANT_TTL_HOURS,
+    memoryRetentionDays: e.MEMORY_RETENTION_DAYS,
   };
 }

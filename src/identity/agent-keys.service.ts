@@ -7,7 +7,7 @@ import { AppError } from '../common/errors/app-error';
 import { AgentKeyCache, CachedKey } from './agent-key-cache';
 import { AgentKeyEntity } from './agent-key.entity';
 import { AgentEntity } from './agent.entity';
-import { generateAgentKey, hashKey } from './credentials';
+import { generateAgentKey, sha256Hex } from './credentials';
 
 /** last_used_at / last_seen_at are written at most this often per key and instance. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -49,7 +49,7 @@ export class AgentKeysService {
     actor: Actor,
   ): Promise<{ id: string; api_key: string }> {
     const apiKey = generateAgentKey();
-    const key = await em.save(em.create(AgentKeyEntity, { agentId: agent.id, keyHash: hashKey(apiKey), label }));
+    const key = await em.save(em.create(AgentKeyEntity, { agentId: agent.id, keyHash: sha256Hex(apiKey), label }));
     await this.audit.record(em, actor, {
       userId: agent.userId,
       eventType: 'KEY_CREATE',
@@ -80,7 +80,7 @@ export class AgentKeysService {
   /** Resolves a presented key to its agent and user, or throws 401 "Invalid API key". */
   async authenticate(apiKey: string): Promise<Caller> {
     if (apiKey.length > MAX_KEY_LENGTH) throw AppError.unauthorized('Invalid API key');
-    const hash = hashKey(apiKey);
+    const hash = sha256Hex(apiKey);
     let entry = this.cache.get(hash);
     if (!entry) {
       const generation = this.cache.currentGeneration();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AGENT_KEY_PREFIX, generateAdminToken, generateAgentKey, hashKey, secretsEqual } from './credentials';
+import { AGENT_KEY_PREFIX, generateAdminToken, generateAgentKey, sha256Hex, secretsEqual } from './credentials';
 
 describe('generateAgentKey', () => {
   it('starts with the recognisable prefix', () => {
@@ -45,32 +45,32 @@ describe('generateAdminToken', () => {
   });
 });
 
-describe('hashKey', () => {
+describe('sha256Hex', () => {
   it('is SHA-256 in lowercase hex', () => {
-    expect(hashKey('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-    expect(hashKey('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
   });
 
   it('matches node:crypto for a generated key', () => {
     const key = generateAgentKey();
-    expect(hashKey(key)).toBe(createHash('sha256').update(key).digest('hex'));
-    expect(hashKey(key)).toMatch(/^[0-9a-f]{64}$/);
+    expect(sha256Hex(key)).toBe(createHash('sha256').update(key).digest('hex'));
+    expect(sha256Hex(key)).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('is deterministic and distinguishes keys', () => {
     const a = generateAgentKey();
     const b = generateAgentKey();
-    expect(hashKey(a)).toBe(hashKey(a));
-    expect(hashKey(a)).not.toBe(hashKey(b));
+    expect(sha256Hex(a)).toBe(sha256Hex(a));
+    expect(sha256Hex(a)).not.toBe(sha256Hex(b));
   });
 
   it('hashes UTF-8', () => {
-    expect(hashKey('é')).toBe(createHash('sha256').update(Buffer.from('é', 'utf8')).digest('hex'));
+    expect(sha256Hex('é')).toBe(createHash('sha256').update(Buffer.from('é', 'utf8')).digest('hex'));
   });
 
   it('does not contain the key', () => {
     const key = generateAgentKey();
-    expect(hashKey(key)).not.toContain(key.slice(AGENT_KEY_PREFIX.length, AGENT_KEY_PREFIX.length + 8));
+    expect(sha256Hex(key)).not.toContain(key.slice(AGENT_KEY_PREFIX.length, AGENT_KEY_PREFIX.length + 8));
   });
 });
 

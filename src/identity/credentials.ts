@@ -13,9 +13,14 @@ export function generateAdminToken(): string {
   return 'mnemo_admin_' + randomBytes(32).toString('base64url');
 }
 
-/** What is stored and indexed for a key: SHA-256, lowercase hex. */
-export function hashKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+/** A new bearer token (e.g. a revocation token): 256 bits from the CSPRNG, base64url. */
+export function generateToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** What is stored and indexed for a key or token: SHA-256 of its UTF-8 bytes, lowercase hex. */
+export function sha256Hex(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
 /** Constant-time comparison of two secrets of any length (compares their digests). */

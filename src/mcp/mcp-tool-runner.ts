@@ -1,19 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { McpContext } from '@rekog/mcp-nest';
 import type { IncomingMessage } from 'node:http';
-import { z } from 'zod';
-import { Actor, Caller, agentActor } from '../common/auth/actor';
+import { AgentCall, agentActor } from '../common/auth/actor';
 import { Authenticator } from '../common/auth/authenticator';
-import { AppError, FieldError } from '../common/errors/app-error';
 import { toAppError } from '../common/errors/to-app-error';
 import { requestIdOf } from '../common/http/request-id';
 import { ToolParams } from './tool-params';
-
-/** What a tool handler gets besides its validated input. */
-export interface ToolCall {
-  caller: Caller;
-  actor: Actor;
-}
 
 export interface ToolResult {
   [key: string]: unknown;
@@ -24,10 +16,6 @@ export interface ToolResult {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function fieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({ field: issue.path.join('.') || '(arguments)', message: issue.message }));
 }
 
 /**
@@ -43,11 +31,11 @@ export class McpToolRunner {
 
   constructor(private readonly auth: Authenticator) {}
 
-  async run<Shape extends z.ZodRawShape>(
+  async run<T>(
     ctx: McpContext,
     args: unknown,
-    params: ToolParams<Shape>,
-    handler: (input: z.infer<z.ZodObject<Shape>>, call: ToolCall) => unknown,
+    params: ToolParams<T>,
+    handler: (input: T, call: AgentCall) => unknown,
   ): Promise<ToolResult> {
     const req = ctx.getRawRequest<IncomingMessage>();
     const requestId = requestIdOf(req);
@@ -58,12 +46,7 @@ export class McpToolRunner {
           ? await this.auth.callerFromKey(agentKey)
           : await this.auth.callerFromRequest(req);
       if (req) req.caller = caller;
-      const parsed = params.schema.safeParse(input);
-      if (!parsed.success) {
-        const errors = fieldErrors(parsed.error);
-        throw AppError.validation(errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
-      }
-      const result = await handler(parsed.data, { caller, actor: agentActor(caller, requestId) });
+      const result = await handler(await params.parse(input), { caller, actor: agentActor(caller, requestId) });
       return {
         content: [{ type: 'text', text: JSON.stringify(result) }],
         ...(isPlainObject(result) ? { structuredContent: result } : {}),

@@ -6,7 +6,7 @@ import { CurrentCaller, OptionalAgent } from '../common/auth/access.decorators';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { TimeService, type TimeView } from './time.service';
 
-class TimeQueryDto {
+export class TimeQueryDto {
   @ApiPropertyOptional({
     example: 'America/Denver',
     description: "IANA time zone. Default: the calling agent's user timezone, else DEFAULT_TIMEZONE.",

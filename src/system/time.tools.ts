@@ -3,11 +3,13 @@ import { McpContext, McpController, Tool } from '@rekog/mcp-nest';
 import { z } from 'zod';
 import { McpToolRunner } from '../mcp/mcp-tool-runner';
 import { toolParams } from '../mcp/tool-params';
+import { TimeQueryDto } from './time.controller';
 import { TimeService } from './time.service';
 
-const GetTimeParams = toolParams({
-  tz: z.string().max(64).optional().describe("IANA time zone, e.g. 'America/Denver'. Default: your user's timezone."),
-});
+const GetTimeParams = toolParams(
+  { tz: z.string().max(64).optional().describe("IANA time zone, e.g. 'America/Denver'. Default: your user's timezone.") },
+  TimeQueryDto,
+);
 
 @McpController()
 export class TimeTools {

@@ -1,7 +1,7 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { Request } from 'express';
 import { requestIdOf } from '../http/request-id';
-import { Actor, Caller, agentActor, operatorActor } from './actor';
+import { Actor, AgentCall, Caller, agentActor, operatorActor } from './actor';
 
 /**
  * Who may call a route. Routes are `agent` unless marked otherwise: deny by default.
@@ -28,4 +28,10 @@ export const RequestActor = createParamDecorator((_: unknown, ctx: ExecutionCont
   const req = ctx.switchToHttp().getRequest<Request>();
   const requestId = requestIdOf(req);
   return req.caller ? agentActor(req.caller, requestId) : operatorActor('admin', requestId);
+});
+
+/** The authenticated agent and its audit identity (for `agent` routes). */
+export const CurrentCall = createParamDecorator((_: unknown, ctx: ExecutionContext): AgentCall => {
+  const req = ctx.switchToHttp().getRequest<Request>();
+  return { caller: req.caller!, actor: agentActor(req.caller!, requestIdOf(req)) };
 });

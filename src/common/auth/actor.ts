@@ -23,3 +23,9 @@ export function agentActor(caller: Caller, requestId: string): Actor {
 export function operatorActor(via: 'admin' | 'cli' | 'system', requestId: string): Actor {
   return { requestId, via, agentId: null };
 }
+
+/** An authenticated agent's call, as services receive it from REST and MCP alike. */
+export interface AgentCall {
+  caller: Caller;
+  actor: Actor;
+}

@@ -3,11 +3,16 @@ import { plainToInstance } from 'class-transformer';
 import { isUUID, validate } from 'class-validator';
 import { AppError, FieldError } from '../errors/app-error';
 
+/** Type checks explain a failure best, so a field reports them before range or format rules. */
+const TYPE_CONSTRAINTS = ['isDefined', 'isString', 'isInt', 'isNumber', 'isBoolean', 'isIn', 'isObject', 'isArray'];
+const rank = (name: string) => (TYPE_CONSTRAINTS.includes(name) ? TYPE_CONSTRAINTS.indexOf(name) : TYPE_CONSTRAINTS.length);
+
+/** One message per field: the most telling failed constraint. */
 function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((e) => {
     const field = prefix ? `${prefix}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((message) => ({ field, message }));
-    return [...own, ...flatten(e.children ?? [], field)];
+    const [first] = Object.entries(e.constraints ?? {}).sort(([a], [b]) => rank(a) - rank(b));
+    return [...(first ? [{ field, message: first[1] }] : []), ...flatten(e.children ?? [], field)];
   });
 }
 
@@ -58,7 +63,10 @@ export class ParseUuid implements PipeTransform<string, string> {
  * Validates plain input against a DTO class outside the HTTP pipeline (CLI, MCP),
  * with the same rules and errors as the global pipe.
  */
-export async function validateDto<T extends object>(dto: new () => T, input: object): Promise<T> {
+export async function validateDto<T extends object>(dto: new () => T, input: unknown): Promise<T> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw validationFailed([{ field: 'body', message: 'Request body must be a JSON object' }]);
+  }
   const instance = plainToInstance(dto, input);
   const errors = await validate(instance, { whitelist: true, forbidUnknownValues: false });
   if (errors.length) throw validationFailed(flatten(errors));

@@ -1,0 +1,78 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsDefined, IsIn, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { DomainField, MaxAgeDaysField, ScopeField, SubjectField } from '../memories/memory-fields';
+import { PURPOSE_CLASS_RULE, PURPOSE_CLASSES, SCOPES } from '../policy/policy.constants';
+
+export class ReadMemoryDto {
+  @SubjectField() user_id: string;
+  @ScopeField() scope: (typeof SCOPES)[number];
+  @DomainField() domain?: string | null;
+
+  @ApiPropertyOptional({
+    example: 'generate personalized food recommendations',
+    maxLength: 1000,
+    description:
+      'Why the memories are read (kept in the audit trail). Classified into a purpose class by keyword ' +
+      'unless purpose_class is given; a purpose matching no class is denied. Required without purpose_class.',
+  })
+  @ValidateIf((o: ReadMemoryDto) => o.purpose_class === undefined || o.purpose !== undefined)
+  @IsDefined({ message: 'purpose is required unless purpose_class is given' })
+  @IsString({ message: 'purpose must be a string' })
+  @MaxLength(1000, { message: 'purpose may be at most 1000 characters' })
+  purpose?: string;
+
+  @ApiPropertyOptional({ enum: PURPOSE_CLASSES, description: 'The purpose class, named explicitly (wins over purpose).' })
+  @IsOptional()
+  @IsIn(PURPOSE_CLASSES, { message: `purpose_class ${PURPOSE_CLASS_RULE}` })
+  purpose_class?: (typeof PURPOSE_CLASSES)[number];
+
+  @MaxAgeDaysField() max_age_days?: number | null;
+}
+
+export class TokenDto {
+  @ApiProperty({ description: 'The revocation token a read returned.' })
+  @IsString({ message: 'revocation_token must be a string' })
+  @MaxLength(200, { message: 'revocation_token may be at most 200 characters' })
+  revocation_token: string;
+}
+
+export class ContinueReadDto extends TokenDto {
+  @MaxAgeDaysField() max_age_days?: number | null;
+}
+
+export class ReadResultDto {
+  @ApiProperty({ example: 'Likes: 2, Dislikes: 1, Settings: 0' }) summary_text: string;
+  @ApiProperty({ example: { likes: ['coffee', 'tea'], dislikes: ['milk'], settings: {} } })
+  summary_struct: Record<string, unknown>;
+  @ApiProperty({ example: 0.6, description: 'min(0.9, 0.5 + 0.1 × memories merged); 0 when none' }) confidence: number;
+  @ApiProperty({ description: 'Token to continue or revoke this read; shown with every read and continue.' })
+  revocation_token: string;
+  @ApiProperty({ format: 'date-time', description: 'When the grant expires' }) expires_at: Date;
+}
+
+export class RevokedDto {
+  @ApiProperty({ example: true }) revoked: true;
+  @ApiProperty({ format: 'date-time' }) revoked_at: Date;
+}
+
+export class RevokedCountDto {
+  @ApiProperty({ example: 2 }) revoked: number;
+}
+
+export class GrantDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'user_123' }) user_id: string;
+  @ApiProperty({ enum: SCOPES }) scope: string;
+  @ApiProperty({ nullable: true, type: String }) domain: string | null;
+  @ApiProperty({ nullable: true, type: String }) purpose: string | null;
+  @ApiProperty({ enum: PURPOSE_CLASSES }) purpose_class: string;
+  @ApiProperty({ nullable: true, type: Number }) max_age_days: number | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'The agent that read' }) agent_id: string | null;
+  @ApiProperty({ format: 'date-time' }) created_at: Date;
+  @ApiProperty({ format: 'date-time' }) expires_at: Date;
+  @ApiProperty({ format: 'date-time', nullable: true, type: Date }) revoked_at: Date | null;
+}
+
+export class GrantListDto {
+  @ApiProperty({ type: [GrantDto] }) grants: GrantDto[];
+}

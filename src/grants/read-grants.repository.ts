@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager, IsNull, MoreThan } from 'typeorm';
+import type { PurposeClass, Scope } from '../policy/policy.constants';
+import { ReadGrantEntity } from './read-grant.entity';
+
+export interface NewGrant {
+  tokenHash: string;
+  subject: string;
+  scope: Scope;
+  domain: string | null;
+  purpose: string | null;
+  purposeClass: PurposeClass;
+  maxAgeDays: number | null;
+  agentId: string | null;
+  ttlHours: number;
+}
+
+/** Data access for read grants; every method takes the tenant explicitly. */
+@Injectable()
+export class ReadGrantsRepository {
+  async insert(em: EntityManager, userId: string, g: NewGrant): Promise<{ id: string; expiresAt: Date }> {
+    const rows: { id: string; expires_at: Date }[] = await em.query(
+      `INSERT INTO read_grants (user_id, token_hash, subject, scope, domain, purpose, purpose_class, max_age_days,
+                                agent_id, created_at, expires_at)
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, t, t + make_interval(hours => $10)
+         FROM date_trunc('milliseconds', now()) AS t
+       RETURNING id, expires_at`,
+      [userId, g.tokenHash, g.subject, g.scope, g.domain, g.purpose, g.purposeClass, g.maxAgeDays, g.agentId, g.ttlHours],
+    );
+    return { id: rows[0].id, expiresAt: rows[0].expires_at };
+  }
+
+  /**
+   * The grant behind a token, locked for the rest of the transaction: `share` for
+   * a continue (so a revoke waits for reads in flight), `update` for a revoke.
+   */
+  findByToken(em: EntityManager, userId: string, tokenHash: string, lock: 'share' | 'update') {
+    return em.findOne(ReadGrantEntity, {
+      where: { userId, tokenHash },
+      lock: { mode: lock === 'share' ? 'pessimistic_read' : 'pessimistic_write' },
+    });
+  }
+
+  async revoke(em: EntityManager, id: string, reason: string): Promise<Date> {
+    const rows: [{ revoked_at: Date }[], number] = await em.query(
+      `UPDATE read_grants SET revoked_at = now(), revoke_reason = $2 WHERE id = $1 RETURNING revoked_at`,
+      [id, reason],
+    );
+    return rows[0][0].revoked_at;
+  }
+
+  /** A subject's grants that are neither revoked nor expired, newest first. */
+  listActive(em: EntityManager, userId: string, subject: string): Promise<ReadGrantEntity[]> {
+    return em.find(ReadGrantEntity, {
+      where: { userId, subject, revokedAt: IsNull(), expiresAt: MoreThan(new Date()) },
+      order: { createdAt: 'DESC', id: 'DESC' },
+    });
+  }
+
+  all(em: EntityManager, userId: string, subject: string): Promise<ReadGrantEntity[]> {
+    return em.find(ReadGrantEntity, { where: { userId, subject }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  async revokeActive(em: EntityManager, userId: string, subject: string, reason: string): Promise<string[]> {
+    const rows: [{ id: string }[], number] = await em.query(
+      `UPDATE read_grants SET revoked_at = now(), revoke_reason = $3
+        WHERE user_id = $1 AND subject = $2 AND revoked_at IS NULL AND expires_at > now()
+        RETURNING id`,
+      [userId, subject, reason],
+    );
+    return rows[0].map((r) => r.id);
+  }
+
+  async removeSubject(em: EntityManager, userId: string, subject: string): Promise<number> {
+    const rows: [unknown[], number] = await em.query(`DELETE FROM read_grants WHERE user_id = $1 AND subject = $2`, [
+      userId,
+      subject,
+    ]);
+    return rows[1];
+  }
+
+  async removeExpiredBefore(em: EntityManager, cutoff: Date): Promise<number> {
+    const rows: [unknown[], number] = await em.query(`DELETE FROM read_grants WHERE expires_at < $1`, [cutoff]);
+    return rows[1];
+  }
+}

@@ -1,0 +1,74 @@
+import { Body, Controller, Get, HttpCode, Post, Query, UseInterceptors } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { AgentCall } from '../common/auth/actor';
+import { CurrentCall } from '../common/auth/access.decorators';
+import { ApiProblem } from '../common/http/problem.dto';
+import { SubjectBodyDto, SubjectQueryDto } from '../memories/memory.dto';
+import { PolicyInterceptor, ReadAuthorized } from '../policy/policy.interceptor';
+import type { ReadAuthorization } from '../policy/policy.service';
+import {
+  ContinueReadDto,
+  GrantListDto,
+  ReadMemoryDto,
+  ReadResultDto,
+  RevokedCountDto,
+  RevokedDto,
+  TokenDto,
+} from './grant.dto';
+import { ScopedReadsService } from './scoped-reads.service';
+
+@ApiTags('memories')
+@Controller('memory')
+export class ScopedReadsController {
+  constructor(private readonly reads: ScopedReadsService) {}
+
+  @Post('read')
+  @HttpCode(200)
+  @UseInterceptors(PolicyInterceptor)
+  @ApiOperation({
+    summary: 'Read the merged memories of a scope for a purpose (policy-gated; issues a revocation token)',
+  })
+  @ApiOkResponse({ type: ReadResultDto })
+  @ApiProblem(403, "Purpose class '<class>' not allowed for scope '<scope>', or the purpose matches no class")
+  read(
+    @CurrentCall() call: AgentCall,
+    @ReadAuthorized() authorization: ReadAuthorization,
+    @Body() body: ReadMemoryDto,
+  ): Promise<ReadResultDto> {
+    return this.reads.read(call, authorization, body);
+  }
+
+  @Post('read/continue')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Read again under a grant (new memories included) until it is revoked or expires' })
+  @ApiOkResponse({ type: ReadResultDto })
+  @ApiProblem(403, 'REVOKED (the grant was revoked or has expired), or the policy now denies it')
+  @ApiProblem(404, 'Revocation token not found')
+  continueRead(@CurrentCall() call: AgentCall, @Body() body: ContinueReadDto): Promise<ReadResultDto> {
+    return this.reads.continueRead(call, body.revocation_token, body.max_age_days);
+  }
+
+  @Post('revoke')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke a read grant: no continue succeeds after this answers' })
+  @ApiOkResponse({ type: RevokedDto })
+  @ApiProblem(404, 'Revocation token not found (or already revoked)')
+  revoke(@CurrentCall() call: AgentCall, @Body() body: TokenDto): Promise<RevokedDto> {
+    return this.reads.revoke(call, body.revocation_token);
+  }
+
+  @Post('revoke-all')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke every active read grant about a subject' })
+  @ApiOkResponse({ type: RevokedCountDto })
+  revokeAll(@CurrentCall() call: AgentCall, @Body() body: SubjectBodyDto): Promise<RevokedCountDto> {
+    return this.reads.revokeAll(call, body.user_id);
+  }
+
+  @Get('grants')
+  @ApiOperation({ summary: "A subject's active read grants (never tokens)" })
+  @ApiOkResponse({ type: GrantListDto })
+  grants(@CurrentCall() call: AgentCall, @Query() query: SubjectQueryDto): Promise<GrantListDto> {
+    return this.reads.listGrants(call, query.user_id);
+  }
+}

@@ -1,0 +1,163 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { AgentCall } from '../common/auth/actor';
+import { AppError } from '../common/errors/app-error';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { generateToken, sha256Hex } from '../identity/credentials';
+import { MemoriesService } from '../memories/memories.service';
+import { PolicyService, ReadAuthorization } from '../policy/policy.service';
+import { GrantListDto, ReadMemoryDto, ReadResultDto, RevokedCountDto, RevokedDto } from './grant.dto';
+import { toGrant } from './grant.views';
+import { ReadGrantsRepository } from './read-grants.repository';
+
+export const TOKEN_NOT_FOUND = 'Revocation token not found';
+export const REVOKED = 'REVOKED';
+
+/**
+ * Policy-gated reads of scoped memories and the read grants behind them: a read
+ * merges, issues a revocation token and audits, all in one transaction;
+ * continue re-reads under the grant until it is revoked or expires.
+ */
+@Injectable()
+export class ScopedReadsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly memories: MemoriesService,
+    private readonly grants: ReadGrantsRepository,
+    private readonly policy: PolicyService,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** A read the policy allowed (the authorization comes from PolicyService). */
+  async read(call: AgentCall, authorization: ReadAuthorization, input: ReadMemoryDto): Promise<ReadResultDto> {
+    const userId = call.caller.userId;
+    const domain = input.domain ?? null;
+    const maxAgeDays = input.max_age_days ?? null;
+    const token = generateToken();
+    return this.db.transaction(async (em) => {
+      const merged = await this.memories.merged(em, userId, {
+        subject: input.user_id,
+        scope: authorization.scope,
+        domain,
+        maxAgeDays,
+      });
+      const grant = await this.grants.insert(em, userId, {
+        tokenHash: sha256Hex(token),
+        subject: input.user_id,
+        scope: authorization.scope,
+        domain,
+        purpose: authorization.purpose,
+        purposeClass: authorization.purposeClass,
+        maxAgeDays,
+        agentId: call.caller.agentId,
+        ttlHours: this.config.grantTtlHours,
+      });
+      await this.audit.record(em, call.actor, {
+        userId,
+        eventType: 'MEMORY_READ',
+        subject: input.user_id,
+        scope: authorization.scope,
+        domain,
+        purpose: authorization.purpose,
+        purposeClass: authorization.purposeClass,
+        memoryIds: merged.memoryIds,
+        grantId: grant.id,
+      });
+      return {
+        summary_text: merged.summary_text,
+        summary_struct: merged.summary_struct,
+        confidence: merged.confidence,
+        revocation_token: token,
+        expires_at: grant.expiresAt,
+      };
+    });
+  }
+
+  /**
+   * Re-reads under a grant. The grant row stays share-locked until this commits,
+   * so a revoke waits for continues in flight, and none succeeds after it answered.
+   */
+  async continueRead(call: AgentCall, token: string, maxAgeDays?: number | null): Promise<ReadResultDto> {
+    const userId = call.caller.userId;
+    return this.db.transaction(async (em) => {
+      const grant = await this.grants.findByToken(em, userId, sha256Hex(token), 'share');
+      if (!grant) throw AppError.notFound(TOKEN_NOT_FOUND);
+      if (grant.revokedAt || grant.expiresAt.getTime() <= Date.now()) throw AppError.forbidden(REVOKED);
+      // The policy may have changed since the grant was issued.
+      const authorization = await this.policy.authorizeRead(call, {
+        subject: grant.subject,
+        scope: grant.scope,
+        domain: grant.domain,
+        purpose: grant.purpose,
+        purposeClass: grant.purposeClass,
+      });
+      const merged = await this.memories.merged(em, userId, {
+        subject: grant.subject,
+        scope: authorization.scope,
+        domain: grant.domain,
+        maxAgeDays: maxAgeDays ?? grant.maxAgeDays,
+      });
+      await this.audit.record(em, call.actor, {
+        userId,
+        eventType: 'MEMORY_READ',
+        subject: grant.subject,
+        scope: grant.scope,
+        domain: grant.domain,
+        purpose: grant.purpose,
+        purposeClass: grant.purposeClass,
+        memoryIds: merged.memoryIds,
+        grantId: grant.id,
+        reasonCode: 'CONTINUE',
+      });
+      return {
+        summary_text: merged.summary_text,
+        summary_struct: merged.summary_struct,
+        confidence: merged.confidence,
+        revocation_token: token,
+        expires_at: grant.expiresAt,
+      };
+    });
+  }
+
+  /** Revokes a grant; unknown and already revoked tokens are indistinguishable (404). */
+  async revoke(call: AgentCall, token: string): Promise<RevokedDto> {
+    const userId = call.caller.userId;
+    return this.db.transaction(async (em) => {
+      const grant = await this.grants.findByToken(em, userId, sha256Hex(token), 'update');
+      if (!grant || grant.revokedAt) throw AppError.notFound(TOKEN_NOT_FOUND);
+      const revokedAt = await this.grants.revoke(em, grant.id, 'user_requested');
+      await this.audit.record(em, call.actor, {
+        userId,
+        eventType: 'MEMORY_REVOKE',
+        subject: grant.subject,
+        scope: grant.scope,
+        domain: grant.domain,
+        grantId: grant.id,
+      });
+      return { revoked: true, revoked_at: revokedAt };
+    });
+  }
+
+  async listGrants(call: AgentCall, subject: string): Promise<GrantListDto> {
+    const grants = await this.grants.listActive(this.db.manager, call.caller.userId, subject);
+    return { grants: grants.map(toGrant) };
+  }
+
+  /** Revokes every active grant about a subject. */
+  async revokeAll(call: AgentCall, subject: string): Promise<RevokedCountDto> {
+    return this.db.transaction(async (em) => {
+      const ids = await this.grants.revokeActive(em, call.caller.userId, subject, 'user_requested');
+      await this.audit.record(em, call.actor, {
+        userId: call.caller.userId,
+        eventType: 'MEMORY_REVOKE',
+        subject,
+        reasonCode: 'REVOKE_ALL',
+        meta: { grant_ids: ids },
+      });
+      return { revoked: ids.length };
+    });
+  }
+}

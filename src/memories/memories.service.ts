@@ -1,0 +1,147 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { AgentCall } from '../common/auth/actor';
+import { AppError } from '../common/errors/app-error';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { ReadGrantsRepository } from '../grants/read-grants.repository';
+import { toGrant } from '../grants/grant.views';
+import { mergeMemories, MergeResult } from './merge';
+import { CreatedMemoryDto, CreateMemoryDto, ErasedDto, ListMemoriesQueryDto, MemoryListDto } from './memory.dto';
+import { normalizeValue, ValueError } from './memory-value';
+import { toCreatedMemory, toMemory } from './memory.views';
+import { MemorySelection, ScopedMemoriesRepository } from './scoped-memories.repository';
+
+@Injectable()
+export class MemoriesService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly memories: ScopedMemoriesRepository,
+    private readonly grants: ReadGrantsRepository,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Stores a memory in its normalized form; the write and its MEMORY_WRITE event commit together. */
+  async create(call: AgentCall, input: CreateMemoryDto): Promise<CreatedMemoryDto> {
+    let normalized: ReturnType<typeof normalizeValue>;
+    try {
+      normalized = normalizeValue(input.value_json);
+    } catch (err) {
+      if (err instanceof ValueError) throw AppError.validation(err.message, [{ field: 'value_json', message: err.message }]);
+      throw err;
+    }
+    return this.db.transaction(async (em) => {
+      const memory = await this.memories.insert(em, call.caller.userId, {
+        subject: input.user_id,
+        scope: input.scope,
+        domain: input.domain ?? null,
+        shape: normalized.shape,
+        value: normalized.value,
+        source: input.source,
+        ttlDays: input.ttl_days,
+        agentId: call.caller.agentId,
+      });
+      await this.audit.record(em, call.actor, {
+        userId: call.caller.userId,
+        eventType: 'MEMORY_WRITE',
+        subject: memory.subject,
+        scope: memory.scope,
+        domain: memory.domain,
+        memoryIds: [memory.id],
+      });
+      return toCreatedMemory(memory);
+    });
+  }
+
+  /**
+   * The merged view of the newest live memories of one (subject, scope, domain).
+   * Runs in the caller's transaction (reads and continues add a grant and an event).
+   */
+  async merged(
+    em: EntityManager,
+    userId: string,
+    selection: Omit<MemorySelection, 'limit'>,
+  ): Promise<MergeResult & { memoryIds: string[] }> {
+    const rows = await this.memories.selectForMerge(em, userId, { ...selection, limit: this.config.mergeLimit });
+    return { ...mergeMemories(selection.scope, rows), memoryIds: rows.map((r) => r.id) };
+  }
+
+  /** A subject's stored memories, raw (audited: the purpose policy does not apply to listing). */
+  async list(call: AgentCall, q: ListMemoriesQueryDto): Promise<MemoryListDto> {
+    return this.db.transaction(async (em) => {
+      const [rows, total] = await this.memories.list(em, call.caller.userId, {
+        subject: q.user_id,
+        scope: q.scope,
+        domain: q.domain,
+        includeExpired: q.include_expired ?? false,
+        limit: q.limit,
+        offset: q.offset,
+      });
+      await this.audit.record(em, call.actor, {
+        userId: call.caller.userId,
+        eventType: 'MEMORY_LIST',
+        subject: q.user_id,
+        scope: q.scope ?? null,
+        domain: q.domain ?? null,
+        memoryIds: rows.map((r) => r.id),
+      });
+      const now = Date.now();
+      return { memories: rows.map((r) => toMemory(r, now)), total, limit: q.limit, offset: q.offset };
+    });
+  }
+
+  async remove(call: AgentCall, id: string): Promise<void> {
+    await this.db.transaction(async (em) => {
+      const memory = await this.memories.remove(em, call.caller.userId, id);
+      if (!memory) throw AppError.notFound('Memory not found');
+      await this.audit.record(em, call.actor, {
+        userId: call.caller.userId,
+        eventType: 'MEMORY_DELETE',
+        subject: memory.subject,
+        scope: memory.scope,
+        domain: memory.domain,
+        memoryIds: [id],
+      });
+    });
+  }
+
+  /** Erases a subject: every memory and every read grant about them. */
+  async eraseSubject(call: AgentCall, subject: string): Promise<ErasedDto> {
+    return this.db.transaction(async (em) => {
+      const ids = await this.memories.removeSubject(em, call.caller.userId, subject);
+      const grants = await this.grants.removeSubject(em, call.caller.userId, subject);
+      await this.audit.record(em, call.actor, {
+        userId: call.caller.userId,
+        eventType: 'SUBJECT_ERASE',
+        subject,
+        memoryIds: ids,
+        meta: { memories: ids.length, grants },
+      });
+      return { deleted: ids.length };
+    });
+  }
+
+  /** Everything stored about a subject: memories (with expired ones) and grants (never tokens). */
+  async exportSubject(call: AgentCall, subject: string) {
+    return this.db.transaction(async (em) => {
+      const memories = await this.memories.all(em, call.caller.userId, subject);
+      const grants = await this.grants.all(em, call.caller.userId, subject);
+      await this.audit.record(em, call.actor, {
+        userId: call.caller.userId,
+        eventType: 'SUBJECT_EXPORT',
+        subject,
+        memoryIds: memories.map((m) => m.id),
+        meta: { memories: memories.length, grants: grants.length },
+      });
+      const now = Date.now();
+      return {
+        user_id: subject,
+        exported_at: new Date(now),
+        memories: memories.map((m) => toMemory(m, now)),
+        grants: grants.map(toGrant),
+      };
+    });
+  }
+}

@@ -1,0 +1,54 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { ReadGrantsRepository } from '../grants/read-grants.repository';
+import { ScopedMemoriesRepository } from './scoped-memories.repository';
+
+const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Keeping data past its TTL is a privacy bug: expired memories are never read,
+ * and once expired for MEMORY_RETENTION_DAYS they (and expired grants) are
+ * deleted, at start-up and hourly. Idempotent, so replicas may sweep together.
+ */
+@Injectable()
+export class RetentionSweep implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(RetentionSweep.name);
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly memories: ScopedMemoriesRepository,
+    private readonly grants: ReadGrantsRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    void this.sweepLogged();
+    this.timer = setInterval(() => void this.sweepLogged(), SWEEP_INTERVAL_MS).unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Deletes what expired more than the retention period ago; returns what it deleted. */
+  async sweep(now = new Date()): Promise<{ memories: number; grants: number }> {
+    const cutoff = new Date(now.getTime() - this.config.memoryRetentionDays * DAY_MS);
+    return this.db.transaction(async (em) => ({
+      memories: await this.memories.removeExpiredBefore(em, cutoff),
+      grants: await this.grants.removeExpiredBefore(em, cutoff),
+    }));
+  }
+
+  private async sweepLogged(): Promise<void> {
+    try {
+      const removed = await this.sweep();
+      if (removed.memories || removed.grants) this.logger.log(removed, 'Deleted expired scoped memories and grants');
+    } catch (err) {
+      this.logger.error({ err }, 'Retention sweep failed');
+    }
+  }
+}
