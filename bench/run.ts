@@ -3,16 +3,30 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { READ_BODY, READ_SUBJECT, READ_SUBJECT_MEMORIES, readSubjectMemory, WRITE_BODY, WRITE_SUBJECT } from './memory-targets';
+import { MEMORIES_PER_SUBJECT, READ_INDEX, ReadPlan, ScaleDatabase } from './scale';
 import { freePort, makeHome, removeHome, repoRoot, ServiceProcess, startService } from './service-process';
 
 /**
  * `npm run bench`: starts the built service (`node dist/main.js`) on a
  * throw-away MNEMO_HOME (embedded PostgreSQL) and a free port, takes the agent
- * key from its banner, and loads three targets with autocannon, one after the
- * other: 50 connections, 10 s each, after a short warm-up. Prints a table and
- * the two throughput ratios the service must meet; then times three restarts on
- * the same home (target: second start under 3 s). Writes the figures to
- * bench/results/<timestamp>.json and bench/results/latest.json.
+ * key from its banner, and loads five targets with autocannon, one after the
+ * other: 50 connections, 10 s each, after a short warm-up. Targets: the
+ * readiness probe, /whoami over REST and MCP, storing a scoped memory
+ * (POST /memory) and a merged read of one subject's 50 memories of mixed shapes
+ * (POST /memory/read: merge, grant, audit event), seeded through the API first.
+ * Prints a table, the throughput ratios and p99 latencies the service must meet.
+ *
+ * Then, on the same service, the scale measurement: read p50 (same read) with
+ * about 1,000 memories in the table, then with BENCH_SCALE_ROWS bulk-loaded
+ * memories (directly with SQL: 10,000 subjects x 100 memories by default),
+ * judged on the ratio (at most 1.3) and on the read's query plan (EXPLAIN
+ * ANALYZE: an index scan on scoped_memories_read_idx, no sequential scan).
+ * See bench/scale.ts.
+ *
+ * Finally it times three restarts on the same home (target: second start under
+ * 3 s). Writes the figures to bench/results/<timestamp>.json and
+ * bench/results/latest.json.
  *
  * Exit code 1 when a target is missed or a run saw errors.
  *
@@ -24,13 +38,21 @@ import { freePort, makeHome, removeHome, repoRoot, ServiceProcess, startService 
  * Knobs (environment): BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 3),
  * BENCH_CONNECTIONS (default 50), BENCH_LOG_LEVEL (the service's LOG_LEVEL, default
  * info: one log line per request, as in production; its stdout goes to a pipe
- * this process drains).
+ * this process drains), BENCH_SCALE_ROWS (memories bulk-loaded for the scale
+ * measurement, default 1000000; 0 skips it).
  */
 
 const DURATION_S = positive('BENCH_DURATION', 10);
 const WARMUP_S = positive('BENCH_WARMUP', 3);
 const CONNECTIONS = positive('BENCH_CONNECTIONS', 50);
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
+const SCALE_ROWS = wholeNumber('BENCH_SCALE_ROWS', 1_000_000);
+/** Memories in the table for the scale measurement's baseline. */
+const SCALE_BASELINE_ROWS = 1000;
+/** Largest accepted ratio of read p50 at scale over read p50 at the baseline. */
+const SCALE_MAX_RATIO = 1.3;
+/** p99 latency the memory targets must stay under (median cycle). */
+const P99_MAXIMUM_MS = 100;
 
 const RESULTS_DIR = path.join(repoRoot(), 'bench', 'results');
 /** Restarts timed on the same home after the load runs (the median is judged). */
@@ -46,12 +68,27 @@ function positive(name: string, fallback: number): number {
   return value;
 }
 
+function wholeNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number`);
+  return value;
+}
+
 interface Target {
   name: string;
   method: 'GET' | 'POST';
   path: string;
   headers: Record<string, string>;
   body?: string;
+  /** The status a successful response has (default 200). */
+  status?: number;
+  /**
+   * Responses differ per request (ids, tokens): no body comparison while
+   * measuring, only non-2xx counted as errors (the body is checked once before).
+   */
+  variableResponse?: boolean;
   /** Does a response body show the request succeeded? (checked once before measuring) */
   check(body: unknown): boolean;
 }
@@ -76,6 +113,43 @@ interface Measurement {
   status_codes: Record<string, number>;
 }
 
+interface LatencyCheck {
+  name: string;
+  target: string;
+  /** p99 of the target's median cycle (by throughput). */
+  p99_ms: number;
+  per_cycle_ms: number[];
+  maximum_ms: number;
+  pass: boolean;
+}
+
+interface ScaleRun {
+  /** Rows in scoped_memories while measuring. */
+  rows: number;
+  measurement: Measurement;
+  /** GET /healthz/ready right after, for reference: how fast the machine was in this phase. */
+  reference: Measurement;
+}
+
+interface Scale {
+  target: string;
+  body: string;
+  baseline: ScaleRun;
+  scaled: ScaleRun;
+  bulk_rows: number;
+  bulk_subjects: number;
+  bulk_load_ms: number;
+  vacuum_analyze_checkpoint_ms: number;
+  table_size_mb: number;
+  read_index_size_mb: number;
+  /** scaled p50 / baseline p50 */
+  p50_ratio: number;
+  maximum_ratio: number;
+  plan_baseline: ReadPlan;
+  plan_scaled: ReadPlan;
+  pass: boolean;
+}
+
 interface Ratio {
   name: string;
   numerator: string;
@@ -92,6 +166,7 @@ function median<T>(items: T[], key: (item: T) => number): T {
 }
 
 function targets(apiKey: string): Target[] {
+  const json = { 'content-type': 'application/json', 'X-Api-Key': apiKey };
   return [
     {
       name: 'GET /healthz/ready',
@@ -123,10 +198,77 @@ function targets(apiKey: string): Target[] {
         return !!result && result.isError !== true && result.structuredContent?.agent?.name === 'assistant';
       },
     },
+    {
+      name: 'POST /memory (write)',
+      method: 'POST',
+      path: '/memory',
+      headers: json,
+      body: WRITE_BODY,
+      status: 201,
+      variableResponse: true,
+      check: (b) => {
+        const m = b as { id?: unknown; user_id?: unknown; scope?: unknown; expires_at?: unknown };
+        return typeof m.id === 'string' && m.user_id === WRITE_SUBJECT && m.scope === 'preferences' && typeof m.expires_at === 'string';
+      },
+    },
+    readTarget(apiKey),
   ];
 }
 
-/** One request with fetch: must be 200 with the expected body. Returns the raw body. */
+/** POST /memory/read of READ_SUBJECT's preferences (a merge of its 50 memories, a grant and an audit event). */
+function readTarget(apiKey: string): Target {
+  return {
+    name: 'POST /memory/read (read)',
+    method: 'POST',
+    path: '/memory/read',
+    headers: { 'content-type': 'application/json', 'X-Api-Key': apiKey },
+    body: READ_BODY,
+    variableResponse: true,
+    check: (b) => {
+      const r = b as {
+        summary_text?: unknown;
+        summary_struct?: { likes?: unknown[]; dislikes?: unknown[]; settings?: object };
+        revocation_token?: unknown;
+      };
+      return (
+        typeof r.summary_text === 'string' &&
+        /^Likes: [1-9]\d*, Dislikes: [1-9]\d*, Settings: [1-9]\d*$/.test(r.summary_text) &&
+        Array.isArray(r.summary_struct?.likes) &&
+        typeof r.revocation_token === 'string' &&
+        r.revocation_token.length >= 40
+      );
+    },
+  };
+}
+
+interface Tenant {
+  userId: string;
+  agentId: string;
+}
+
+/** The tenant (the agent key's user) and agent, from GET /whoami. */
+async function whoami(baseUrl: string, apiKey: string): Promise<Tenant> {
+  const res = await fetch(`${baseUrl}/whoami`, { headers: { 'X-Api-Key': apiKey } });
+  const body = (await res.json()) as { user?: { id?: string }; agent?: { id?: string } };
+  if (res.status !== 200 || !body.user?.id || !body.agent?.id) throw new Error(`GET /whoami: ${res.status} ${JSON.stringify(body)}`);
+  return { userId: body.user.id, agentId: body.agent.id };
+}
+
+/** Stores READ_SUBJECT's memories through the API and checks that exactly those are there. */
+async function seedReadSubject(baseUrl: string, apiKey: string): Promise<void> {
+  const headers = { 'content-type': 'application/json', 'X-Api-Key': apiKey };
+  for (let i = 0; i < READ_SUBJECT_MEMORIES; i++) {
+    const res = await fetch(`${baseUrl}/memory`, { method: 'POST', headers, body: readSubjectMemory(i) });
+    if (res.status !== 201) throw new Error(`seeding memory ${i} of ${READ_SUBJECT}: ${res.status} ${await res.text()}`);
+  }
+  const res = await fetch(`${baseUrl}/memory?user_id=${READ_SUBJECT}&scope=preferences&limit=1`, { headers });
+  const list = (await res.json()) as { total?: number };
+  if (res.status !== 200 || list.total !== READ_SUBJECT_MEMORIES) {
+    throw new Error(`${READ_SUBJECT} should have ${READ_SUBJECT_MEMORIES} memories, GET /memory says ${res.status} ${JSON.stringify(list)}`);
+  }
+}
+
+/** One request with fetch: must have the target's status and a valid body. Returns the raw body. */
 async function verify(baseUrl: string, target: Target): Promise<string> {
   const res = await fetch(baseUrl + target.path, { method: target.method, headers: target.headers, body: target.body });
   const text = await res.text();
@@ -136,8 +278,9 @@ async function verify(baseUrl: string, target: Target): Promise<string> {
   } catch {
     parsed = undefined;
   }
-  if (res.status !== 200 || parsed === undefined || !target.check(parsed)) {
-    throw new Error(`${target.name}: expected 200 with a valid body before measuring, got ${res.status}: ${text.slice(0, 500)}`);
+  const status = target.status ?? 200;
+  if (res.status !== status || parsed === undefined || !target.check(parsed)) {
+    throw new Error(`${target.name}: expected ${status} with a valid body before measuring, got ${res.status}: ${text.slice(0, 500)}`);
   }
   return text;
 }
@@ -189,6 +332,15 @@ function table(rows: string[][]): string {
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
+/** Uncommitted changes in the working tree (the build measured is the working tree, not the commit). */
+function gitDirty(): boolean | null {
+  try {
+    return execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+  } catch {
+    return null;
+  }
+}
+
 function gitCommit(): string | null {
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -220,12 +372,18 @@ async function main(): Promise<number> {
     if (!banner.agentKey) throw service.failure('printed no agent key on its first start');
     const baseUrl = service.baseUrl;
 
+    const tenant = await whoami(baseUrl, banner.agentKey);
+    console.log(`Seeding ${READ_SUBJECT_MEMORIES} memories of mixed shapes about ${READ_SUBJECT} through POST /memory`);
+    await seedReadSubject(baseUrl, banner.agentKey);
+
     const all = targets(banner.agentKey);
     const expectedBodies: (string | undefined)[] = [];
     for (const target of all) {
       const body = await verify(baseUrl, target);
-      // The same request always gets the same answer, so every response can be compared with it.
-      expectedBodies.push((await verify(baseUrl, target)) === body ? body : undefined);
+      // The same request always gets the same answer, so every response can be compared with it
+      // (except where each response is new: ids, tokens).
+      const again = await verify(baseUrl, target);
+      expectedBodies.push(!target.variableResponse && again === body ? body : undefined);
       console.log(`${target.name}: warm-up ${WARMUP_S} s`);
       await load(baseUrl, target, WARMUP_S, expectedBodies.at(-1));
     }
@@ -244,6 +402,9 @@ async function main(): Promise<number> {
     // Per target, the cycle with the median throughput.
     const measurements = all.map((_, i) => median(cycles.map((row) => row[i]), (m) => m.req_per_sec));
     const errorsOf = (i: number) => cycles.reduce((sum, row) => sum + row[i].errors, 0);
+    const loadAfterCycles = os.loadavg();
+
+    const scale = SCALE_ROWS > 0 ? await measureScale(baseUrl, service.options.home, tenant, readTarget(banner.agentKey), all[0]) : null;
     const loadAfter = os.loadavg();
     const exit = await service.stop('SIGTERM');
     if (exit.code !== 0) console.error(`Warning: the service exited with ${exit.code ?? exit.signal}`);
@@ -275,7 +436,19 @@ async function main(): Promise<number> {
     const ratios = [
       ratio('/whoami vs /healthz/ready throughput', 1, 0, 0.6),
       ratio('MCP whoami vs REST /whoami throughput', 2, 1, 0.4),
+      ratio('memory write vs /healthz/ready throughput', 3, 0, 0.5),
+      ratio('memory read vs /healthz/ready throughput', 4, 0, 0.35),
     ];
+    /** p99 of target `i`'s median cycle under P99_MAXIMUM_MS, with no errors in any cycle. */
+    const latencyCheck = (name: string, i: number): LatencyCheck => ({
+      name,
+      target: all[i].name,
+      p99_ms: measurements[i].p99_ms,
+      per_cycle_ms: cycles.map((row) => row[i].p99_ms),
+      maximum_ms: P99_MAXIMUM_MS,
+      pass: measurements[i].p99_ms < P99_MAXIMUM_MS && errorsOf(i) === 0,
+    });
+    const latencies = [latencyCheck('memory write p99', 3), latencyCheck('memory read p99', 4)];
 
     console.log('');
     console.log(
@@ -294,14 +467,76 @@ async function main(): Promise<number> {
           `${r.minimum * 100}%`,
           r.pass ? 'PASS' : 'FAIL',
         ]),
+        ...latencies.map((l) => [
+          `${l.name} (cycles: ${l.per_cycle_ms.join(', ')} ms)`,
+          `${l.p99_ms} ms`,
+          `< ${l.maximum_ms} ms`,
+          l.pass ? 'PASS' : 'FAIL',
+        ]),
+        ...(scale
+          ? [
+              [
+                `read p50 at ${scale.scaled.rows.toLocaleString('en')} vs ${scale.baseline.rows.toLocaleString('en')} memories ` +
+                  `(${scale.scaled.measurement.p50_ms} vs ${scale.baseline.measurement.p50_ms} ms)`,
+                `${scale.p50_ratio.toFixed(2)}x`,
+                `<= ${scale.maximum_ratio}x`,
+                scale.p50_ratio <= scale.maximum_ratio && scale.baseline.measurement.errors + scale.scaled.measurement.errors === 0
+                  ? 'PASS'
+                  : 'FAIL',
+              ],
+              [
+                `read's SELECT at ${scale.scaled.rows.toLocaleString('en')} memories: Index Scan using ` +
+                  `${scale.plan_scaled.index ?? READ_INDEX}${scale.plan_scaled.seq_scan ? ', has a Seq Scan' : ', no Seq Scan'}`,
+                scale.plan_scaled.index ? 'Index Scan' : scale.plan_scaled.seq_scan ? 'Seq Scan' : 'other',
+                'Index Scan',
+                scale.plan_scaled.pass ? 'PASS' : 'FAIL',
+              ],
+            ]
+          : []),
         ['second start, spawn to listening (median)', `${startup.median_ms} ms`, '< 3000 ms', startup.pass ? 'PASS' : 'FAIL'],
       ]),
     );
+    if (scale) {
+      console.log('');
+      console.log(
+        table([
+          ['scale: POST /memory/read', 'memories', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'healthz req/s (reference)'],
+          ...(
+            [
+              ['baseline', scale.baseline],
+              ['bulk-loaded', scale.scaled],
+            ] as const
+          ).map(([label, { rows, measurement: m, reference }]) => [
+            label,
+            rows.toLocaleString('en'),
+            m.req_per_sec.toFixed(1),
+            String(m.p50_ms),
+            String(m.p99_ms),
+            String(m.errors),
+            reference.req_per_sec.toFixed(1),
+          ]),
+        ]),
+      );
+      console.log(
+        `bulk load: ${scale.bulk_rows.toLocaleString('en')} rows (${scale.bulk_subjects.toLocaleString('en')} subjects) in ` +
+          `${(scale.bulk_load_ms / 1000).toFixed(1)} s, VACUUM ANALYZE + CHECKPOINT ${(scale.vacuum_analyze_checkpoint_ms / 1000).toFixed(1)} s; ` +
+          `scoped_memories ${scale.table_size_mb} MB with indexes, ${READ_INDEX} ${scale.read_index_size_mb} MB`,
+      );
+      console.log(`\nEXPLAIN (ANALYZE, BUFFERS) of the read's SELECT at ${scale.scaled.rows.toLocaleString('en')} memories:`);
+      console.log(scale.plan_scaled.plan.map((line) => `  ${line}`).join('\n'));
+      if (scale.plan_scaled.sort) {
+        console.log(
+          `Note: the plan sorts. The index finds the rows, but its order (created_at DESC, id DESC) is not used for ` +
+            `domain IS NULL (not an equality), so a domain-less read fetches and sorts every live memory of the subject ` +
+            `in that scope, not just the newest ${READ_SUBJECT_MEMORIES}: cheap here, costly for subjects with thousands.`,
+        );
+      }
+    }
 
     const cpus = os.cpus();
     const report = {
       timestamp: startedAt.toISOString(),
-      service: { version: readVersion(), commit: gitCommit(), entry: 'node dist/main.js' },
+      service: { version: readVersion(), commit: gitCommit(), uncommitted_changes: gitDirty(), entry: 'node dist/main.js' },
       machine: {
         platform: os.platform(),
         release: os.release(),
@@ -311,6 +546,7 @@ async function main(): Promise<number> {
         memory_gb: round(os.totalmem() / 1024 ** 3, 1),
         node: process.version,
         load_average_before: loadBefore.map((v) => round(v, 2)),
+        load_average_after_cycles: loadAfterCycles.map((v) => round(v, 2)),
         load_average_after: loadAfter.map((v) => round(v, 2)),
       },
       settings: {
@@ -324,13 +560,31 @@ async function main(): Promise<number> {
         log_level: LOG_LEVEL,
         log_output: 'service stdout to a pipe drained by the bench process',
         req_per_sec: 'autocannon requests.average (mean of the per-second samples)',
-        errors: 'non-2xx responses + connection errors/timeouts + bodies that differ from the verified response',
+        errors:
+          'non-2xx responses + connection errors/timeouts + bodies that differ from the verified response ' +
+          '(write and read responses differ per request: no body comparison, their body is checked once before)',
+        memory_targets: {
+          write: `POST /memory ${WRITE_BODY}`,
+          read: `POST /memory/read ${READ_BODY}`,
+          read_subject: `${READ_SUBJECT}: ${READ_SUBJECT_MEMORIES} memories in scope preferences (likes_dislikes, kv_map, boolean_flags, rules_list, schedule_windows), stored through POST /memory before measuring`,
+        },
+        scale_rows: SCALE_ROWS,
+        scale_baseline_rows: SCALE_BASELINE_ROWS,
+        scale_method:
+          `after the cycles, on the same service: the write target's memories deleted, bulk rows added up to about ` +
+          `${SCALE_BASELINE_ROWS} memories, VACUUM (ANALYZE) + CHECKPOINT, read measured (warm-up, then ${DURATION_S} s, ` +
+          `then GET /healthz/ready ${DURATION_S} s as a reference); then ${MEMORIES_PER_SUBJECT} memories per subject ` +
+          `bulk-loaded with INSERT ... SELECT generate_series (all scopes, future expiry, created_at spread over 90 days; ` +
+          `foreign-key triggers off for the load), VACUUM (ANALYZE) + CHECKPOINT, measured again; EXPLAIN (ANALYZE, BUFFERS) ` +
+          `of the read's SELECT with the read's real parameters after each measurement`,
       },
       results: measurements,
       cycles,
       targets: ratios,
+      latency: latencies,
+      scale,
       startup,
-      pass: ratios.every((r) => r.pass) && startup.pass,
+      pass: ratios.every((r) => r.pass) && latencies.every((l) => l.pass) && (scale?.pass ?? true) && startup.pass,
     };
     fs.mkdirSync(RESULTS_DIR, { recursive: true });
     const file = path.join(RESULTS_DIR, `${startedAt.toISOString().replace(/:/g, '-')}.json`);
@@ -341,6 +595,74 @@ async function main(): Promise<number> {
     return report.pass ? 0 : 1;
   } finally {
     await cleanUp();
+  }
+}
+
+/**
+ * Read p50 with about SCALE_BASELINE_ROWS memories in the table, then with
+ * SCALE_ROWS bulk-loaded ones (MEMORIES_PER_SUBJECT per subject, all scopes),
+ * each after a warm-up; EXPLAIN (ANALYZE, BUFFERS) of the read's SELECT at both
+ * sizes. The write target's memories are deleted first, so that the baseline
+ * really has about SCALE_BASELINE_ROWS rows.
+ */
+async function measureScale(baseUrl: string, home: string, tenant: Tenant, target: Target, reference: Target): Promise<Scale> {
+  const db = await ScaleDatabase.connect(home);
+  try {
+    const measureRead = async (rows: number): Promise<ScaleRun> => {
+      const label = `${rows.toLocaleString('en')} memories`;
+      await load(baseUrl, target, WARMUP_S, undefined);
+      process.stdout.write(`scale, ${label}: ${target.name} ${DURATION_S} s with ${CONNECTIONS} connections... `);
+      const m = summarise(target, await load(baseUrl, target, DURATION_S, undefined));
+      console.log(`${m.req_per_sec} req/s, p50 ${m.p50_ms} ms, ${m.errors} errors`);
+      process.stdout.write(`scale, ${label}: ${reference.name} (reference) ${DURATION_S} s... `);
+      const r = summarise(reference, await load(baseUrl, reference, DURATION_S, undefined));
+      console.log(`${r.req_per_sec} req/s, p50 ${r.p50_ms} ms, ${r.errors} errors`);
+      return { rows, measurement: m, reference: r };
+    };
+    const limit = READ_SUBJECT_MEMORIES;
+
+    const removed = await db.deleteSubject(tenant.userId, WRITE_SUBJECT);
+    const fill = Math.max(0, Math.min(SCALE_ROWS, SCALE_BASELINE_ROWS - (await db.count())));
+    await db.bulkLoad(tenant.userId, tenant.agentId, 0, fill);
+    await db.settle();
+    const baselineRows = await db.count();
+    console.log(`\nscale: deleted the ${removed} memories of ${WRITE_SUBJECT}, loaded ${fill}: ${baselineRows} memories in the table`);
+    const baseline = await measureRead(baselineRows);
+    const planBaseline = await db.explainRead(tenant.userId, READ_SUBJECT, limit);
+
+    process.stdout.write(`scale: bulk-loading ${(SCALE_ROWS - fill).toLocaleString('en')} memories... `);
+    let shown = 0;
+    const loadMs = await db.bulkLoad(tenant.userId, tenant.agentId, fill, SCALE_ROWS, (done, total) => {
+      const percent = Math.floor((100 * done) / total);
+      if (percent >= shown + 20 || done === total) process.stdout.write(`${(shown = percent)}% `);
+    });
+    const settleMs = await db.settle();
+    const scaledRows = await db.count();
+    const sizes = await db.sizes();
+    console.log(`${(loadMs / 1000).toFixed(1)} s; VACUUM ANALYZE + CHECKPOINT ${(settleMs / 1000).toFixed(1)} s; ${scaledRows} memories`);
+    const scaled = await measureRead(scaledRows);
+    const planScaled = await db.explainRead(tenant.userId, READ_SUBJECT, limit);
+
+    const p50Ratio = round(scaled.measurement.p50_ms / baseline.measurement.p50_ms, 3);
+    return {
+      target: target.name,
+      body: target.body ?? '',
+      baseline,
+      scaled,
+      bulk_rows: SCALE_ROWS,
+      bulk_subjects: Math.ceil(SCALE_ROWS / MEMORIES_PER_SUBJECT),
+      bulk_load_ms: Math.round(loadMs),
+      vacuum_analyze_checkpoint_ms: Math.round(settleMs),
+      table_size_mb: sizes.table_mb,
+      read_index_size_mb: sizes.read_index_mb,
+      p50_ratio: p50Ratio,
+      maximum_ratio: SCALE_MAX_RATIO,
+      plan_baseline: planBaseline,
+      plan_scaled: planScaled,
+      pass: p50Ratio <= SCALE_MAX_RATIO && planScaled.pass && baseline.measurement.errors === 0 && scaled.measurement.errors === 0,
+    };
+  } finally {
+    await db.close();
   }
 }
 

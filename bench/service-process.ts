@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { DATABASE_NAME } from '../src/database/embedded-postgres';
 
 /**
  * Runs the built service (`node dist/main.js`) as a child process, the way a
@@ -51,6 +52,19 @@ export function childEnv(overrides: Record<string, string | undefined>): NodeJS.
 }
 
 export { freePort } from '../src/database/embedded-postgres';
+
+/**
+ * How to reach the embedded PostgreSQL of a running service's `home` directly
+ * (bench only): port from pgdata/postmaster.pid (line 4), password from
+ * pg-password, superuser `postgres`, database `mnemo`.
+ */
+export function embeddedConnection(home: string): { host: string; port: number; user: string; password: string; database: string } {
+  const lines = fs.readFileSync(path.join(home, 'pgdata', 'postmaster.pid'), 'utf8').split('\n');
+  const port = Number(lines[3]);
+  if (!Number.isInteger(port) || port <= 0) throw new Error(`No port in ${path.join(home, 'pgdata', 'postmaster.pid')}`);
+  const password = fs.readFileSync(path.join(home, 'pg-password'), 'utf8').trim();
+  return { host: '127.0.0.1', port, user: 'postgres', password, database: DATABASE_NAME };
+}
 
 /**
  * A fresh MNEMO_HOME under the temp directory. mkdtemp creates it 0700; the

@@ -15,6 +15,8 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     synchronize: false,
     applicationName: 'mnemo',
     extra: {
+      // Date arithmetic (TTL days, max_age_days) in UTC whatever the server's default zone.
+      options: '-c TimeZone=UTC',
       max: 10,
       connectionTimeoutMillis: 5_000,
       statement_timeout: 30_000,

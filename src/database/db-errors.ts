@@ -34,6 +34,9 @@ export function fromDatabaseError(err: QueryFailedError): AppError | undefined {
     case '22008':
     case '22003':
       return AppError.validation('A value has an invalid format or is out of range');
+    case '22021':
+    case '22P05':
+      return AppError.validation('A value contains a character that cannot be stored (such as U+0000)');
     default:
       return undefined;
   }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDefined, IsIn, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { IsDefined, IsIn, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { DomainField, MaxAgeDaysField, ScopeField, SubjectField } from '../memories/memory-fields';
 import { PURPOSE_CLASS_RULE, PURPOSE_CLASSES, SCOPES } from '../policy/policy.constants';
 
@@ -15,10 +15,12 @@ export class ReadMemoryDto {
       'Why the memories are read (kept in the audit trail). Classified into a purpose class by keyword ' +
       'unless purpose_class is given; a purpose matching no class is denied. Required without purpose_class.',
   })
-  @ValidateIf((o: ReadMemoryDto) => o.purpose_class === undefined || o.purpose !== undefined)
+  @ValidateIf((o: ReadMemoryDto) => o.purpose_class == null || o.purpose != null)
   @IsDefined({ message: 'purpose is required unless purpose_class is given' })
   @IsString({ message: 'purpose must be a string' })
   @MaxLength(1000, { message: 'purpose may be at most 1000 characters' })
+  // eslint-disable-next-line no-control-regex -- U+0000 is exactly what is refused (PostgreSQL text cannot hold it)
+  @Matches(/^[^\u0000]*$/, { message: 'purpose may not contain U+0000' })
   purpose?: string;
 
   @ApiPropertyOptional({ enum: PURPOSE_CLASSES, description: 'The purpose class, named explicitly (wins over purpose).' })

@@ -1,11 +1,10 @@
 import { Body, Controller, Get, HttpCode, Post, Query, UseInterceptors } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AgentCall } from '../common/auth/actor';
 import { CurrentCall } from '../common/auth/access.decorators';
 import { ApiProblem } from '../common/http/problem.dto';
 import { SubjectBodyDto, SubjectQueryDto } from '../memories/memory.dto';
-import { PolicyInterceptor, ReadAuthorized } from '../policy/policy.interceptor';
-import type { ReadAuthorization } from '../policy/policy.service';
+import { AuthorizedReadBody, PolicyInterceptor, type AuthorizedRead } from '../policy/policy.interceptor';
 import {
   ContinueReadDto,
   GrantListDto,
@@ -28,14 +27,11 @@ export class ScopedReadsController {
   @ApiOperation({
     summary: 'Read the merged memories of a scope for a purpose (policy-gated; issues a revocation token)',
   })
+  @ApiBody({ type: ReadMemoryDto })
   @ApiOkResponse({ type: ReadResultDto })
   @ApiProblem(403, "Purpose class '<class>' not allowed for scope '<scope>', or the purpose matches no class")
-  read(
-    @CurrentCall() call: AgentCall,
-    @ReadAuthorized() authorization: ReadAuthorization,
-    @Body() body: ReadMemoryDto,
-  ): Promise<ReadResultDto> {
-    return this.reads.read(call, authorization, body);
+  read(@CurrentCall() call: AgentCall, @AuthorizedReadBody() read: AuthorizedRead): Promise<ReadResultDto> {
+    return this.reads.read(call, read.authorization, read.body);
   }
 
   @Post('read/continue')

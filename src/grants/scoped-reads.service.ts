@@ -82,21 +82,27 @@ export class ScopedReadsService {
    */
   async continueRead(call: AgentCall, token: string, maxAgeDays?: number | null): Promise<ReadResultDto> {
     const userId = call.caller.userId;
-    return this.db.transaction(async (em) => {
+    const outcome = await this.db.transaction(async (em): Promise<{ denied: AppError } | { result: ReadResultDto }> => {
       const grant = await this.grants.findByToken(em, userId, sha256Hex(token), 'share');
       if (!grant) throw AppError.notFound(TOKEN_NOT_FOUND);
       if (grant.revokedAt || grant.expiresAt.getTime() <= Date.now()) throw AppError.forbidden(REVOKED);
-      // The policy may have changed since the grant was issued.
-      const authorization = await this.policy.authorizeRead(call, {
+      // The policy may have changed since the grant was issued. A denial is audited in
+      // this transaction (no second connection while the grant is locked) and answered after it commits.
+      const read = {
         subject: grant.subject,
         scope: grant.scope,
         domain: grant.domain,
         purpose: grant.purpose,
         purposeClass: grant.purposeClass,
-      });
+      };
+      const decision = this.policy.decide(read);
+      if ('denied' in decision) {
+        await this.policy.recordDenial(em, call, read, decision.purposeClass);
+        return { denied: decision.denied };
+      }
       const merged = await this.memories.merged(em, userId, {
         subject: grant.subject,
-        scope: authorization.scope,
+        scope: decision.allowed.scope,
         domain: grant.domain,
         maxAgeDays: maxAgeDays ?? grant.maxAgeDays,
       });
@@ -113,13 +119,17 @@ export class ScopedReadsService {
         reasonCode: 'CONTINUE',
       });
       return {
-        summary_text: merged.summary_text,
-        summary_struct: merged.summary_struct,
-        confidence: merged.confidence,
-        revocation_token: token,
-        expires_at: grant.expiresAt,
+        result: {
+          summary_text: merged.summary_text,
+          summary_struct: merged.summary_struct,
+          confidence: merged.confidence,
+          revocation_token: token,
+          expires_at: grant.expiresAt,
+        },
       };
     });
+    if ('denied' in outcome) throw outcome.denied;
+    return outcome.result;
   }
 
   /** Revokes a grant; unknown and already revoked tokens are indistinguishable (404). */

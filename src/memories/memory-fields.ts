@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Min, ValidateBy } from 'class-validator';
 import { SCOPE_RULE, SCOPES } from '../policy/policy.constants';
 import { valueProblem } from './memory-value';
 
@@ -49,13 +49,18 @@ export const DomainField = () =>
     Matches(DOMAIN_PATTERN, { message: DOMAIN_RULE }),
   );
 
+/** Memories live at most 365 days, so any larger age means "no limit"; larger values are capped here. */
+const MAX_AGE_DAYS_CAP = 36_500;
+
 export const MaxAgeDaysField = () =>
   applyDecorators(
-    ApiPropertyOptional({ minimum: 1, maximum: 3650, nullable: true, type: Number, description: 'Only memories created within this many days.' }),
+    ApiPropertyOptional({ minimum: 1, nullable: true, type: Number, description: 'Only memories created within this many days.' }),
     IsOptional(),
-    IsInt({ message: 'max_age_days must be an integer between 1 and 3650' }),
-    Min(1, { message: 'max_age_days must be an integer between 1 and 3650' }),
-    Max(3650, { message: 'max_age_days must be an integer between 1 and 3650' }),
+    IsInt({ message: 'max_age_days must be a positive integer' }),
+    Min(1, { message: 'max_age_days must be a positive integer' }),
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'number' && value > MAX_AGE_DAYS_CAP ? MAX_AGE_DAYS_CAP : value,
+    ),
   );
 
 /** A value_json that has one of the six shapes and stays within the limits. */

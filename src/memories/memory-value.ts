@@ -37,23 +37,34 @@ function isScalar(v: unknown): v is Scalar {
   return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean';
 }
 
-/** Size limits over the whole value: depth, array lengths, string lengths (keys too). */
+function checkString(s: string): void {
+  // PostgreSQL's jsonb cannot hold U+0000.
+  if (s.includes('\u0000')) throw new ValueError('value_json strings may not contain U+0000');
+  if (codePointLength(s) > VALUE_LIMITS.stringLength) {
+    throw new ValueError(`value_json strings may hold at most ${VALUE_LIMITS.stringLength} characters`);
+  }
+}
+
+/**
+ * Limits over the whole value: `depth` counts nested arrays and objects (the value
+ * itself is level 1); array lengths; string lengths, keys included. Keys that are
+ * `__proto__` in any case are refused: lower-cased, they cannot be plain object keys.
+ */
 function checkLimits(value: unknown, depth: number): void {
+  if (typeof value === 'string') return checkString(value);
+  if (!Array.isArray(value) && !isObject(value)) return;
   if (depth > VALUE_LIMITS.depth) throw new ValueError(`value_json may nest at most ${VALUE_LIMITS.depth} levels`);
-  if (typeof value === 'string') {
-    if (codePointLength(value) > VALUE_LIMITS.stringLength) {
-      throw new ValueError(`value_json strings may hold at most ${VALUE_LIMITS.stringLength} characters`);
-    }
-  } else if (Array.isArray(value)) {
+  if (Array.isArray(value)) {
     if (value.length > VALUE_LIMITS.arrayItems) {
       throw new ValueError(`value_json arrays may hold at most ${VALUE_LIMITS.arrayItems} items`);
     }
     for (const item of value) checkLimits(item, depth + 1);
-  } else if (isObject(value)) {
-    for (const [key, item] of Object.entries(value)) {
-      checkLimits(key, depth + 1);
-      checkLimits(item, depth + 1);
-    }
+    return;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    if (key.toLowerCase() === '__proto__') throw new ValueError('value_json keys may not be __proto__');
+    checkString(key);
+    checkLimits(item, depth + 1);
   }
 }
 

@@ -30,6 +30,8 @@ export class CreateMemoryDto {
     example: { likes: ['coffee', 'tea'], dislikes: ['milk'] },
     oneOf: [{ type: 'object' }, { type: 'array' }],
   })
+  // The parsed JSON as sent: class-transformer would rebuild it (and drop keys such as __proto__).
+  @Transform(({ obj }: { obj: Record<string, unknown> }) => obj.value_json)
   @IsDefined({ message: 'value_json is required' })
   @IsMemoryValue()
   value_json: unknown;

@@ -71,7 +71,7 @@ function mergeSettings(memories: MergeInput[]): JsonObject {
     if (m.shape !== 'kv_map') continue;
     for (const [rawKey, value] of Object.entries(m.value as JsonObject)) {
       const key = rawKey.toLowerCase().trim();
-      const loose = key.replace(/[_\s-]/g, '');
+      const loose = key.replace(/[_ -]/g, '');
       const existing = byLooseKey.get(loose);
       if (existing !== undefined) {
         settings[existing] = value;

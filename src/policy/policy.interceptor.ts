@@ -7,13 +7,20 @@ import { validateDto } from '../common/http/validation';
 import { ReadMemoryDto } from '../grants/grant.dto';
 import { PolicyService, ReadAuthorization } from './policy.service';
 
-const AUTHORIZATION = Symbol('readAuthorization');
-type AuthorizedRequest = Request & { [AUTHORIZATION]?: ReadAuthorization };
+/** A read's validated body and the policy's decision on it. */
+export interface AuthorizedRead {
+  body: ReadMemoryDto;
+  authorization: ReadAuthorization;
+}
+
+const AUTHORIZED_READ = Symbol('authorizedRead');
+type AuthorizedRequest = Request & { [AUTHORIZED_READ]?: AuthorizedRead };
 
 /**
  * Enforces the purpose policy before a read's controller (and so the merge) runs.
- * The body is validated first with the route's own DTO, so schema errors (422)
- * take precedence over policy denials (403).
+ * The body is validated first, so schema errors (422) take precedence over policy
+ * denials (403); the controller receives both through @AuthorizedReadBody() (a
+ * custom parameter, so the body is not validated a second time).
  */
 @Injectable()
 export class PolicyInterceptor implements NestInterceptor {
@@ -22,7 +29,7 @@ export class PolicyInterceptor implements NestInterceptor {
   async intercept(ctx: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const req = ctx.switchToHttp().getRequest<AuthorizedRequest>();
     const body = await validateDto(ReadMemoryDto, req.body ?? {});
-    req[AUTHORIZATION] = await this.policy.authorizeRead(
+    const authorization = await this.policy.authorizeRead(
       { caller: req.caller!, actor: agentActor(req.caller!, requestIdOf(req)) },
       {
         subject: body.user_id,
@@ -32,13 +39,14 @@ export class PolicyInterceptor implements NestInterceptor {
         purposeClass: body.purpose_class,
       },
     );
+    req[AUTHORIZED_READ] = { body, authorization };
     return next.handle();
   }
 }
 
-/** The policy's decision for this request (routes behind PolicyInterceptor). */
-export const ReadAuthorized = createParamDecorator((_: unknown, ctx: ExecutionContext): ReadAuthorization => {
-  const authorization = ctx.switchToHttp().getRequest<AuthorizedRequest>()[AUTHORIZATION];
-  if (!authorization) throw new Error('ReadAuthorized used on a route without PolicyInterceptor');
-  return authorization;
+/** The validated read and the policy's decision (routes behind PolicyInterceptor). */
+export const AuthorizedReadBody = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthorizedRead => {
+  const read = ctx.switchToHttp().getRequest<AuthorizedRequest>()[AUTHORIZED_READ];
+  if (!read) throw new Error('AuthorizedReadBody used on a route without PolicyInterceptor');
+  return read;
 });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { AgentCall } from '../common/auth/actor';
 import { AppError } from '../common/errors/app-error';
@@ -45,16 +45,21 @@ export class PolicyService {
     private readonly audit: AuditService,
   ) {}
 
-  /**
-   * Decides whether a purpose may read a scope. Unknown purposes are denied (fail
-   * closed). A denial is audited (`MEMORY_READ`, `POLICY_DENIED`) and thrown as 403.
-   */
-  async authorizeRead(call: AgentCall, read: ReadRequest): Promise<ReadAuthorization> {
+  /** The policy's decision on a read: an authorization, or the 403 to answer with. */
+  decide(read: ReadRequest): { allowed: ReadAuthorization } | { denied: AppError; purposeClass: PurposeClass | null } {
     const purposeClass = read.purposeClass ?? classifyPurpose(read.purpose ?? '');
     if (purposeClass && isAllowed(read.scope, purposeClass)) {
-      return { scope: read.scope, purpose: read.purpose, purposeClass } as ReadAuthorization;
+      return { allowed: { scope: read.scope, purpose: read.purpose, purposeClass } as ReadAuthorization };
     }
-    await this.audit.record(this.db.manager, call.actor, {
+    const detail = purposeClass
+      ? `Purpose class '${purposeClass}' not allowed for scope '${read.scope}'`
+      : UNCLASSIFIED_PURPOSE;
+    return { denied: AppError.forbidden(detail), purposeClass };
+  }
+
+  /** Audits a denial (`MEMORY_READ`, `POLICY_DENIED`) with the caller's transaction manager. */
+  recordDenial(em: EntityManager, call: AgentCall, read: ReadRequest, purposeClass: PurposeClass | null): Promise<void> {
+    return this.audit.record(em, call.actor, {
       userId: call.caller.userId,
       eventType: 'MEMORY_READ',
       subject: read.subject,
@@ -64,9 +69,17 @@ export class PolicyService {
       purposeClass,
       reasonCode: 'POLICY_DENIED',
     });
-    throw AppError.forbidden(
-      purposeClass ? `Purpose class '${purposeClass}' not allowed for scope '${read.scope}'` : UNCLASSIFIED_PURPOSE,
-    );
+  }
+
+  /**
+   * Decides whether a purpose may read a scope, outside any transaction. Unknown
+   * purposes are denied (fail closed); a denial is audited and thrown as 403.
+   */
+  async authorizeRead(call: AgentCall, read: ReadRequest): Promise<ReadAuthorization> {
+    const decision = this.decide(read);
+    if ('allowed' in decision) return decision.allowed;
+    await this.recordDenial(this.db.manager, call, read, decision.purposeClass);
+    throw decision.denied;
   }
 
   /** The whole policy, for GET /policy and the get_policy tool. */

@@ -16,6 +16,21 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   });
 }
 
+/** Whether a parsed JSON value holds a `__proto__` key anywhere. */
+function hasProtoKey(value: unknown, depth = 0): boolean {
+  if (typeof value !== 'object' || value === null || depth > 64) return false;
+  if (!Array.isArray(value) && Object.prototype.hasOwnProperty.call(value, '__proto__')) return true;
+  return Object.values(value).some((v) => hasProtoKey(v, depth + 1));
+}
+
+/**
+ * Keys named `__proto__` cannot live in JavaScript objects (Nest's pipe would
+ * silently strip them): refuse them instead of losing data without a word.
+ */
+function refuseProtoKeys(value: unknown): void {
+  if (hasProtoKey(value)) throw validationFailed([{ field: 'body', message: 'JSON keys named __proto__ are not accepted' }]);
+}
+
 /** 422 problem listing every field error; `detail` carries the messages for clients that read only it. */
 export function validationFailed(errors: FieldError[]): AppError {
   const detail = errors.length ? errors.map((e) => e.message).join('; ') : 'Request validation failed';
@@ -45,6 +60,7 @@ export class RequestValidationPipe extends ValidationPipe {
     if (isDtoBody && (typeof value !== 'object' || Array.isArray(value))) {
       throw validationFailed([{ field: 'body', message: 'Request body must be a JSON object' }]);
     }
+    if (isDtoBody) refuseProtoKeys(value);
     return super.transform(value, metadata);
   }
 }
@@ -67,6 +83,7 @@ export async function validateDto<T extends object>(dto: new () => T, input: unk
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw validationFailed([{ field: 'body', message: 'Request body must be a JSON object' }]);
   }
+  refuseProtoKeys(input);
   const instance = plainToInstance(dto, input);
   const errors = await validate(instance, { whitelist: true, forbidUnknownValues: false });
   if (errors.length) throw validationFailed(flatten(errors));
