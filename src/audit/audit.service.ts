@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Actor } from '../common/auth/actor';
+import { Params, SqlExpr } from '../database/sql';
 
 export interface AuditEventInput {
   /** Tenant the event belongs to; null for operator events outside any tenant. */
@@ -11,8 +12,9 @@ export interface AuditEventInput {
   domain?: string | null;
   purpose?: string | null;
   purposeClass?: string | null;
-  memoryIds?: string[] | null;
-  grantId?: string | null;
+  /** Ids, or an expression over a CTE of the same statement. */
+  memoryIds?: string[] | null | SqlExpr;
+  grantId?: string | null | SqlExpr;
   reasonCode?: string | null;
   meta?: Record<string, unknown> | null;
 }
@@ -24,26 +26,34 @@ export class AuditService {
    * event commit together: if this insert fails, the whole change rolls back.
    */
   async record(em: EntityManager, actor: Actor, event: AuditEventInput): Promise<void> {
+    const params = new Params();
+    await em.query(this.insertSql(actor, event, params), params.values);
+  }
+
+  /**
+   * The INSERT of one event, its values added to `params`: lets a change and its
+   * event be one statement (atomic without a transaction, one round trip).
+   */
+  insertSql(actor: Actor, event: AuditEventInput, params: Params): string {
     const meta = actor.via === 'agent' ? event.meta : { ...event.meta, actor: actor.via };
-    await em.query(
-      `INSERT INTO audit_events (user_id, agent_id, request_id, event_type, subject, scope, domain, purpose,
-                                 purpose_class, memory_ids, grant_id, reason_code, meta)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [
-        event.userId,
-        actor.agentId,
-        actor.requestId,
-        event.eventType,
-        event.subject ?? null,
-        event.scope ?? null,
-        event.domain ?? null,
-        event.purpose ?? null,
-        event.purposeClass ?? null,
-        event.memoryIds?.length ? event.memoryIds : null,
-        event.grantId ?? null,
-        event.reasonCode ?? null,
-        meta && Object.keys(meta).length ? JSON.stringify(meta) : null,
-      ],
-    );
+    const memoryIds = Array.isArray(event.memoryIds) && event.memoryIds.length === 0 ? null : event.memoryIds;
+    const values = [
+      event.userId,
+      actor.agentId,
+      actor.requestId,
+      event.eventType,
+      event.subject ?? null,
+      event.scope ?? null,
+      event.domain ?? null,
+      event.purpose ?? null,
+      event.purposeClass ?? null,
+      memoryIds ?? null,
+      event.grantId ?? null,
+      event.reasonCode ?? null,
+      meta && Object.keys(meta).length ? JSON.stringify(meta) : null,
+    ];
+    return `INSERT INTO audit_events (user_id, agent_id, request_id, event_type, subject, scope, domain, purpose,
+                                      purpose_class, memory_ids, grant_id, reason_code, meta)
+            VALUES (${values.map((v) => params.add(v)).join(', ')})`;
   }
 }

@@ -2,6 +2,7 @@ import { DynamicModule, Injectable, Module, OnModuleInit } from '@nestjs/common'
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, runMigrations } from './data-source';
+import { Sql } from './sql';
 
 @Injectable()
 class MigrationsOnBoot implements OnModuleInit {
@@ -17,8 +18,10 @@ export class DatabaseModule {
   static forRoot(databaseUrl: string): DynamicModule {
     return {
       module: DatabaseModule,
+      global: true,
       imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(databaseUrl), retryAttempts: 3, retryDelay: 1000 })],
-      providers: [MigrationsOnBoot],
+      providers: [MigrationsOnBoot, Sql],
+      exports: [Sql],
     };
   }
 }

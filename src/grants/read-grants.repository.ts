@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, IsNull, MoreThan } from 'typeorm';
+import { Params } from '../database/sql';
 import type { PurposeClass, Scope } from '../policy/policy.constants';
 import { ReadGrantEntity } from './read-grant.entity';
 
@@ -18,16 +19,15 @@ export interface NewGrant {
 /** Data access for read grants; every method takes the tenant explicitly. */
 @Injectable()
 export class ReadGrantsRepository {
-  async insert(em: EntityManager, userId: string, g: NewGrant): Promise<{ id: string; expiresAt: Date }> {
-    const rows: { id: string; expires_at: Date }[] = await em.query(
-      `INSERT INTO read_grants (user_id, token_hash, subject, scope, domain, purpose, purpose_class, max_age_days,
-                                agent_id, created_at, expires_at)
-       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, t, t + make_interval(hours => $10)
-         FROM date_trunc('milliseconds', now()) AS t
-       RETURNING id, expires_at`,
-      [userId, g.tokenHash, g.subject, g.scope, g.domain, g.purpose, g.purposeClass, g.maxAgeDays, g.agentId, g.ttlHours],
-    );
-    return { id: rows[0].id, expiresAt: rows[0].expires_at };
+  /** INSERT one grant, RETURNING id, expires_at (a fragment, so a read can be one statement). */
+  insertSql(p: Params, userId: string, g: NewGrant): string {
+    return `INSERT INTO read_grants (user_id, token_hash, subject, scope, domain, purpose, purpose_class, max_age_days,
+                                     agent_id, created_at, expires_at)
+            SELECT ${p.add(userId)}, ${p.add(g.tokenHash)}, ${p.add(g.subject)}, ${p.add(g.scope)}, ${p.add(g.domain)},
+                   ${p.add(g.purpose)}, ${p.add(g.purposeClass)}, ${p.add(g.maxAgeDays)}::int, ${p.add(g.agentId)},
+                   t, t + make_interval(hours => ${p.add(g.ttlHours)}::int)
+              FROM date_trunc('milliseconds', now()) AS t
+            RETURNING id, expires_at`;
   }
 
   /**

@@ -6,7 +6,10 @@ import { AgentCall } from '../common/auth/actor';
 import { AppError } from '../common/errors/app-error';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { generateToken, sha256Hex } from '../identity/credentials';
+import { Params, Sql, SqlExpr } from '../database/sql';
 import { MemoriesService } from '../memories/memories.service';
+import { mergeMemories } from '../memories/merge';
+import { ScopedMemoriesRepository, SelectedMemoryRow, toMergeInput } from '../memories/scoped-memories.repository';
 import { PolicyService, ReadAuthorization } from '../policy/policy.service';
 import { GrantListDto, ReadMemoryDto, ReadResultDto, RevokedCountDto, RevokedDto } from './grant.dto';
 import { toGrant } from './grant.views';
@@ -25,37 +28,45 @@ export class ScopedReadsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly memories: MemoriesService,
+    private readonly memoryRows: ScopedMemoriesRepository,
     private readonly grants: ReadGrantsRepository,
+    private readonly sql: Sql,
     private readonly policy: PolicyService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** A read the policy allowed (the authorization comes from PolicyService). */
+  /**
+   * A read the policy allowed (the authorization comes from PolicyService). The
+   * selection, the new grant and the MEMORY_READ event are one statement: atomic,
+   * one round trip; the merge then runs on the selected rows.
+   */
   async read(call: AgentCall, authorization: ReadAuthorization, input: ReadMemoryDto): Promise<ReadResultDto> {
     const userId = call.caller.userId;
     const domain = input.domain ?? null;
     const maxAgeDays = input.max_age_days ?? null;
     const token = generateToken();
-    return this.db.transaction(async (em) => {
-      const merged = await this.memories.merged(em, userId, {
-        subject: input.user_id,
-        scope: authorization.scope,
-        domain,
-        maxAgeDays,
-      });
-      const grant = await this.grants.insert(em, userId, {
-        tokenHash: sha256Hex(token),
-        subject: input.user_id,
-        scope: authorization.scope,
-        domain,
-        purpose: authorization.purpose,
-        purposeClass: authorization.purposeClass,
-        maxAgeDays,
-        agentId: call.caller.agentId,
-        ttlHours: this.config.grantTtlHours,
-      });
-      await this.audit.record(em, call.actor, {
+    const p = new Params();
+    const picked = this.memoryRows.selectForMergeSql(
+      p,
+      userId,
+      this.memories.selection({ subject: input.user_id, scope: authorization.scope, domain, maxAgeDays }),
+    );
+    const grant = this.grants.insertSql(p, userId, {
+      tokenHash: sha256Hex(token),
+      subject: input.user_id,
+      scope: authorization.scope,
+      domain,
+      purpose: authorization.purpose,
+      purposeClass: authorization.purposeClass,
+      maxAgeDays,
+      agentId: call.caller.agentId,
+      ttlHours: this.config.grantTtlHours,
+    });
+    const audit = this.audit.insertSql(
+      call.actor,
+      {
         userId,
         eventType: 'MEMORY_READ',
         subject: input.user_id,
@@ -63,17 +74,21 @@ export class ScopedReadsService {
         domain,
         purpose: authorization.purpose,
         purposeClass: authorization.purposeClass,
-        memoryIds: merged.memoryIds,
-        grantId: grant.id,
-      });
-      return {
-        summary_text: merged.summary_text,
-        summary_struct: merged.summary_struct,
-        confidence: merged.confidence,
-        revocation_token: token,
-        expires_at: grant.expiresAt,
-      };
-    });
+        memoryIds: new SqlExpr('(SELECT array_agg(id ORDER BY created_at DESC, id DESC) FROM picked)'),
+        grantId: new SqlExpr('(SELECT id FROM granted)'),
+      },
+      p,
+    );
+    const rows = await this.sql.query<SelectedMemoryRow & { grant_expires_at: Date | null }>(
+      `WITH picked AS (${picked}), granted AS (${grant}), audit AS (${audit})
+       SELECT id, created_at, value_shape, value_json, NULL::timestamptz AS grant_expires_at FROM picked
+       UNION ALL
+       SELECT id, NULL, NULL, NULL, expires_at FROM granted`,
+      p,
+    );
+    const grantRow = rows.find((r) => r.grant_expires_at !== null)!;
+    const merged = mergeMemories(authorization.scope, rows.filter((r) => r !== grantRow).map(toMergeInput));
+    return { ...merged, revocation_token: token, expires_at: grantRow.grant_expires_at! };
   }
 
   /**

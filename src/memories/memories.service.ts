@@ -5,13 +5,14 @@ import { AuditService } from '../audit/audit.service';
 import { AgentCall } from '../common/auth/actor';
 import { AppError } from '../common/errors/app-error';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { Params, Sql, SqlExpr } from '../database/sql';
 import { ReadGrantsRepository } from '../grants/read-grants.repository';
 import { toGrant } from '../grants/grant.views';
 import { mergeMemories, MergeResult } from './merge';
 import { CreatedMemoryDto, CreateMemoryDto, ErasedDto, ListMemoriesQueryDto, MemoryListDto } from './memory.dto';
 import { normalizeValue, ValueError } from './memory-value';
-import { toCreatedMemory, toMemory } from './memory.views';
-import { MemorySelection, ScopedMemoriesRepository } from './scoped-memories.repository';
+import { toMemory } from './memory.views';
+import { InsertedMemoryRow, MemorySelection, ScopedMemoriesRepository } from './scoped-memories.repository';
 
 @Injectable()
 export class MemoriesService {
@@ -20,6 +21,7 @@ export class MemoriesService {
     private readonly memories: ScopedMemoriesRepository,
     private readonly grants: ReadGrantsRepository,
     private readonly audit: AuditService,
+    private readonly sql: Sql,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -32,39 +34,53 @@ export class MemoriesService {
       if (err instanceof ValueError) throw AppError.validation(err.message, [{ field: 'value_json', message: err.message }]);
       throw err;
     }
-    return this.db.transaction(async (em) => {
-      const memory = await this.memories.insert(em, call.caller.userId, {
-        subject: input.user_id,
-        scope: input.scope,
-        domain: input.domain ?? null,
-        shape: normalized.shape,
-        value: normalized.value,
-        source: input.source,
-        ttlDays: input.ttl_days,
-        agentId: call.caller.agentId,
-      });
-      await this.audit.record(em, call.actor, {
+    const domain = input.domain ?? null;
+    const p = new Params();
+    // One statement: the memory and its MEMORY_WRITE event commit together, in one round trip.
+    const insert = this.memories.insertSql(p, call.caller.userId, {
+      subject: input.user_id,
+      scope: input.scope,
+      domain,
+      shape: normalized.shape,
+      value: normalized.value,
+      source: input.source,
+      ttlDays: input.ttl_days,
+      agentId: call.caller.agentId,
+    });
+    const audit = this.audit.insertSql(
+      call.actor,
+      {
         userId: call.caller.userId,
         eventType: 'MEMORY_WRITE',
-        subject: memory.subject,
-        scope: memory.scope,
-        domain: memory.domain,
-        memoryIds: [memory.id],
-      });
-      return toCreatedMemory(memory);
-    });
+        subject: input.user_id,
+        scope: input.scope,
+        domain,
+        memoryIds: new SqlExpr('ARRAY[(SELECT id FROM written)]'),
+      },
+      p,
+    );
+    const [row] = await this.sql.query<InsertedMemoryRow>(
+      `WITH written AS (${insert}), audit AS (${audit}) SELECT id, created_at, expires_at FROM written`,
+      p,
+    );
+    return { id: row.id, user_id: input.user_id, scope: input.scope, domain, created_at: row.created_at, expires_at: row.expires_at };
+  }
+
+  /** A selection of the newest live memories, MERGE_LIMIT of them at most. */
+  selection(s: Omit<MemorySelection, 'limit'>): MemorySelection {
+    return { ...s, limit: this.config.mergeLimit };
   }
 
   /**
-   * The merged view of the newest live memories of one (subject, scope, domain).
-   * Runs in the caller's transaction (reads and continues add a grant and an event).
+   * The merged view of the newest live memories of one (subject, scope, domain),
+   * inside the caller's transaction (a continue adds its event).
    */
   async merged(
     em: EntityManager,
     userId: string,
     selection: Omit<MemorySelection, 'limit'>,
   ): Promise<MergeResult & { memoryIds: string[] }> {
-    const rows = await this.memories.selectForMerge(em, userId, { ...selection, limit: this.config.mergeLimit });
+    const rows = await this.memories.selectForMerge(em, userId, this.selection(selection));
     return { ...mergeMemories(selection.scope, rows), memoryIds: rows.map((r) => r.id) };
   }
 

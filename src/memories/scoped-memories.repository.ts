@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { Scope, Source } from '../policy/policy.constants';
+import { Params } from '../database/sql';
 import type { MergeInput } from './merge';
 import type { Json, Shape } from './memory-value';
 import { ScopedMemoryEntity } from './scoped-memory.entity';
@@ -34,56 +35,65 @@ export interface MemoryListQuery {
   offset: number;
 }
 
-const domainClause = (domain: string | null, param: string) => (domain === null ? 'domain IS NULL' : `domain = ${param}`);
+/** One stored memory's row as the write returns it. */
+export interface InsertedMemoryRow {
+  id: string;
+  created_at: Date;
+  expires_at: Date;
+}
+
+/** A selected memory's row (the merge's input). */
+export interface SelectedMemoryRow {
+  id: string;
+  created_at: Date;
+  value_shape: Shape;
+  value_json: Json;
+}
+
+export function toMergeInput(r: SelectedMemoryRow): MergeInput {
+  return { id: r.id, createdAt: r.created_at, shape: r.value_shape, value: r.value_json };
+}
 
 /**
- * Data access for scoped memories. Every method takes the tenant explicitly and
- * runs on the caller's EntityManager (so it joins the caller's transaction).
+ * Data access for scoped memories. Every method takes the tenant explicitly.
+ * Statements come as fragments over shared Params, so a service can make a change
+ * and its audit event one statement.
  */
 @Injectable()
 export class ScopedMemoriesRepository {
-  /** Inserts one memory; times are millisecond-precise so that API and merge order agree. */
-  async insert(em: EntityManager, userId: string, m: NewMemory): Promise<ScopedMemoryEntity> {
-    const rows: Record<string, unknown>[] = await em.query(
-      `INSERT INTO scoped_memories (user_id, subject, scope, domain, value_json, value_shape, source, ttl_days,
-                                    created_by_agent_id, created_at, expires_at)
-       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, t, t + make_interval(days => $8)
-         FROM date_trunc('milliseconds', now()) AS t
-       RETURNING id, created_at, expires_at`,
-      [userId, m.subject, m.scope, m.domain, JSON.stringify(m.value), m.shape, m.source, m.ttlDays, m.agentId],
-    );
-    const row = rows[0];
-    return Object.assign(new ScopedMemoryEntity(), {
-      id: row.id as string,
-      userId,
-      subject: m.subject,
-      scope: m.scope,
-      domain: m.domain,
-      value: m.value,
-      shape: m.shape,
-      source: m.source,
-      ttlDays: m.ttlDays,
-      createdByAgentId: m.agentId,
-      createdAt: row.created_at as Date,
-      expiresAt: row.expires_at as Date,
-    });
+  /** INSERT one memory, RETURNING id, created_at, expires_at (millisecond-precise, so API and merge order agree). */
+  insertSql(p: Params, userId: string, m: NewMemory): string {
+    const ttl = p.add(m.ttlDays);
+    return `INSERT INTO scoped_memories (user_id, subject, scope, domain, value_json, value_shape, source, ttl_days,
+                                         created_by_agent_id, created_at, expires_at)
+            SELECT ${p.add(userId)}, ${p.add(m.subject)}, ${p.add(m.scope)}, ${p.add(m.domain)},
+                   ${p.add(JSON.stringify(m.value))}, ${p.add(m.shape)}, ${p.add(m.source)}, ${ttl}::int,
+                   ${p.add(m.agentId)}, t, t + make_interval(days => ${ttl}::int)
+              FROM date_trunc('milliseconds', now()) AS t
+            RETURNING id, created_at, expires_at`;
   }
 
-  /** The newest live memories of one (subject, scope, domain): one ordered index range scan. */
+  /**
+   * SELECT the newest live memories of one (subject, scope, domain), newest first:
+   * an ordered index range scan that stops after `limit` rows.
+   */
+  selectForMergeSql(p: Params, userId: string, s: MemorySelection): string {
+    const maxAge = p.add(s.maxAgeDays);
+    return `SELECT id, created_at, value_shape, value_json
+              FROM scoped_memories
+             WHERE user_id = ${p.add(userId)} AND subject = ${p.add(s.subject)} AND scope = ${p.add(s.scope)}
+               AND ${s.domain === null ? 'domain IS NULL' : `domain = ${p.add(s.domain)}`}
+               AND expires_at > now()
+               AND (${maxAge}::int IS NULL OR created_at >= now() - make_interval(days => ${maxAge}::int))
+             ORDER BY created_at DESC, id DESC
+             LIMIT ${p.add(s.limit)}`;
+  }
+
+  /** The merge input of a selection, inside the caller's transaction. */
   async selectForMerge(em: EntityManager, userId: string, s: MemorySelection): Promise<MergeInput[]> {
-    const rows: { id: string; created_at: Date; value_shape: Shape; value_json: Json }[] = await em.query(
-      `SELECT id, created_at, value_shape, value_json
-         FROM scoped_memories
-        WHERE user_id = $1 AND subject = $2 AND scope = $3 AND ${domainClause(s.domain, '$6')}
-          AND expires_at > now()
-          AND ($4::int IS NULL OR created_at >= now() - make_interval(days => $4::int))
-        ORDER BY created_at DESC, id DESC
-        LIMIT $5`,
-      s.domain === null
-        ? [userId, s.subject, s.scope, s.maxAgeDays, s.limit]
-        : [userId, s.subject, s.scope, s.maxAgeDays, s.limit, s.domain],
-    );
-    return rows.map((r) => ({ id: r.id, createdAt: r.created_at, shape: r.value_shape, value: r.value_json }));
+    const p = new Params();
+    const rows: SelectedMemoryRow[] = await em.query(this.selectForMergeSql(p, userId, s), p.values);
+    return rows.map(toMergeInput);
   }
 
   async list(em: EntityManager, userId: string, q: MemoryListQuery): Promise<[ScopedMemoryEntity[], number]> {
