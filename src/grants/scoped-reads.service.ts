@@ -81,7 +81,7 @@ export class ScopedReadsService {
     );
     const rows = await this.sql.query<SelectedMemoryRow & { grant_expires_at: Date | null }>(
       `WITH picked AS (${picked}), granted AS (${grant}), audit AS (${audit})
-       SELECT id, created_at, value_shape, value_json, NULL::timestamptz AS grant_expires_at FROM picked
+       SELECT id, created_ms, value_shape, value_json, NULL::timestamptz AS grant_expires_at FROM picked
        UNION ALL
        SELECT id, NULL, NULL, NULL, expires_at FROM granted`,
       p,

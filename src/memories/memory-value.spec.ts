@@ -137,7 +137,7 @@ const attentionSettings = fc
   );
 
 const kvMap = fc
-  .dictionary(key, fc.jsonValue({ maxDepth: 3 }), { minKeys: 1, maxKeys: 6, noNullPrototype: true })
+  .dictionary(key, anyJson(3), { minKeys: 1, maxKeys: 6, noNullPrototype: true })
   .map(asJson)
   .filter((v) => caseUnique(v) && Object.values(v).some((x) => typeof x !== 'boolean'));
 

@@ -42,16 +42,16 @@ export interface InsertedMemoryRow {
   expires_at: Date;
 }
 
-/** A selected memory's row (the merge's input). */
+/** A selected memory's row (the merge's input); the time as epoch milliseconds, cheaper to read than a timestamp. */
 export interface SelectedMemoryRow {
   id: string;
-  created_at: Date;
+  created_ms: number;
   value_shape: Shape;
   value_json: Json;
 }
 
 export function toMergeInput(r: SelectedMemoryRow): MergeInput {
-  return { id: r.id, createdAt: r.created_at, shape: r.value_shape, value: r.value_json };
+  return { id: r.id, createdAt: new Date(r.created_ms), shape: r.value_shape, value: r.value_json };
 }
 
 /**
@@ -79,7 +79,7 @@ export class ScopedMemoriesRepository {
    */
   selectForMergeSql(p: Params, userId: string, s: MemorySelection): string {
     const maxAge = p.add(s.maxAgeDays);
-    return `SELECT id, created_at, value_shape, value_json
+    return `SELECT id, created_at, (extract(epoch FROM created_at) * 1000)::float8 AS created_ms, value_shape, value_json
               FROM scoped_memories
              WHERE user_id = ${p.add(userId)} AND subject = ${p.add(s.subject)} AND scope = ${p.add(s.scope)}
                AND ${s.domain === null ? 'domain IS NULL' : `domain = ${p.add(s.domain)}`}
