@@ -9,6 +9,7 @@ import { ProblemFilter } from './common/http/problem.filter';
 import { RequestValidationPipe } from './common/http/validation';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
+import { ContextModule } from './context/context.module';
 import { DatabaseModule } from './database/database.module';
 import { IdentityApiModule, IdentityModule } from './identity/identity.module';
 import { McpModule } from './mcp/mcp.module';
@@ -37,6 +38,7 @@ export class AppModule {
         McpModule.forRoot(options.mcp),
         SystemModule,
         MemoriesModule,
+        ContextModule,
       ],
       providers: [
         NestLogger,

@@ -89,3 +89,14 @@ export async function validateDto<T extends object>(dto: new () => T, input: unk
   if (errors.length) throw validationFailed(flatten(errors));
   return instance;
 }
+
+/** A path parameter that must be a positive integer id (a PostgreSQL integer). */
+@Injectable()
+export class ParseId implements PipeTransform<string, number> {
+  transform(value: string, metadata: ArgumentMetadata): number {
+    const n = /^\d{1,10}$/.test(value) ? Number(value) : NaN;
+    if (n >= 1 && n <= 2_147_483_647) return n;
+    const field = metadata.data ?? 'id';
+    throw validationFailed([{ field, message: `${field} must be a positive integer` }]);
+  }
+}

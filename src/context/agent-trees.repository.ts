@@ -1,0 +1,120 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { PageQuery } from '../common/http/paging';
+
+/** The two per-agent trees; same columns, separate tables (as LucyAPI). */
+export type TreeKind = 'always_load' | 'preferences';
+
+export interface TreeNode {
+  pkid: number;
+  parent_id: number;
+  title: string;
+  description: string | null;
+  sort_order: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface NodeFields {
+  title?: string;
+  description?: string | null;
+  parent_id?: number;
+  sort_order?: number;
+}
+
+const COLUMNS = 'pkid, parent_id, title, description, sort_order, created_at, updated_at';
+/** Siblings in order: sort_order, then pkid; a flat list groups them by parent. */
+const FLAT_ORDER = 'parent_id, sort_order, pkid';
+
+/** Data access for the agent trees. Every method names the agent; the table comes from a fixed set. */
+@Injectable()
+export class AgentTreesRepository {
+  async list(em: EntityManager, kind: TreeKind, agentId: string, page: PageQuery): Promise<[TreeNode[], number]> {
+    const rows: (TreeNode & { total: string })[] = await em.query(
+      `SELECT ${COLUMNS}, count(*) OVER () AS total FROM ${kind}
+        WHERE agent_id = $1 ORDER BY ${FLAT_ORDER} LIMIT $2 OFFSET $3`,
+      [agentId, page.limit, page.offset],
+    );
+    const total = rows.length ? Number(rows[0].total) : await this.count(em, kind, agentId);
+    return [rows.map(({ total: _t, ...node }) => node), total];
+  }
+
+  private async count(em: EntityManager, kind: TreeKind, agentId: string): Promise<number> {
+    const [row] = await em.query(`SELECT count(*) AS n FROM ${kind} WHERE agent_id = $1`, [agentId]);
+    return Number(row.n);
+  }
+
+  /** Every node of the agent's tree, in sibling order (to build the nested tree). */
+  all(em: EntityManager, kind: TreeKind, agentId: string): Promise<TreeNode[]> {
+    return em.query(`SELECT ${COLUMNS} FROM ${kind} WHERE agent_id = $1 ORDER BY ${FLAT_ORDER}`, [agentId]);
+  }
+
+  async node(em: EntityManager, kind: TreeKind, agentId: string, pkid: number, lock = false): Promise<TreeNode | null> {
+    const rows: TreeNode[] = await em.query(
+      `SELECT ${COLUMNS} FROM ${kind} WHERE agent_id = $1 AND pkid = $2${lock ? ' FOR UPDATE' : ''}`,
+      [agentId, pkid],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Immediate children, in sibling order; `parentId` 0 gives the roots. */
+  children(em: EntityManager, kind: TreeKind, agentId: string, parentId: number): Promise<TreeNode[]> {
+    return em.query(
+      `SELECT ${COLUMNS} FROM ${kind} WHERE agent_id = $1 AND parent_id = $2 ORDER BY sort_order, pkid`,
+      [agentId, parentId],
+    );
+  }
+
+  async insert(em: EntityManager, kind: TreeKind, userId: string, agentId: string, f: Required<NodeFields>): Promise<TreeNode> {
+    const rows: TreeNode[] = await em.query(
+      `INSERT INTO ${kind} (user_id, agent_id, parent_id, title, description, sort_order)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
+      [userId, agentId, f.parent_id, f.title, f.description, f.sort_order],
+    );
+    return rows[0];
+  }
+
+  async update(em: EntityManager, kind: TreeKind, agentId: string, pkid: number, f: NodeFields): Promise<TreeNode> {
+    const sets: string[] = [];
+    const values: unknown[] = [agentId, pkid];
+    for (const column of ['title', 'description', 'parent_id', 'sort_order'] as const) {
+      if (f[column] === undefined) continue;
+      values.push(f[column]);
+      sets.push(`${column} = $${values.length}`);
+    }
+    const rows: [TreeNode[], number] = await em.query(
+      `UPDATE ${kind} SET ${sets.join(', ')}, updated_at = now()
+        WHERE agent_id = $1 AND pkid = $2 RETURNING ${COLUMNS}`,
+      values,
+    );
+    return rows[0][0];
+  }
+
+  /** Whether `candidate` is `pkid` itself or lies under it (moving `pkid` there would make a cycle). */
+  async isWithinSubtree(em: EntityManager, kind: TreeKind, agentId: string, pkid: number, candidate: number): Promise<boolean> {
+    const rows: unknown[] = await em.query(
+      `WITH RECURSIVE sub AS (
+         SELECT pkid FROM ${kind} WHERE agent_id = $1 AND pkid = $2
+         UNION
+         SELECT t.pkid FROM ${kind} t JOIN sub ON t.parent_id = sub.pkid WHERE t.agent_id = $1
+       )
+       SELECT 1 FROM sub WHERE pkid = $3`,
+      [agentId, pkid, candidate],
+    );
+    return rows.length > 0;
+  }
+
+  /** Deletes a node and everything under it, within this agent's tree only; returns how many rows went. */
+  async removeSubtree(em: EntityManager, kind: TreeKind, agentId: string, pkid: number): Promise<number> {
+    const rows: [unknown[], number] = await em.query(
+      `WITH RECURSIVE sub AS (
+         SELECT pkid FROM ${kind} WHERE agent_id = $1 AND pkid = $2
+         UNION
+         SELECT t.pkid FROM ${kind} t JOIN sub ON t.parent_id = sub.pkid WHERE t.agent_id = $1
+       )
+       DELETE FROM ${kind} WHERE agent_id = $1 AND pkid IN (SELECT pkid FROM sub)`,
+      [agentId, pkid],
+    );
+    return rows[1];
+  }
+}
