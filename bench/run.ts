@@ -3,18 +3,32 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import {
+  AGENT_MEMORIES,
+  ALWAYS_LOAD_NODES,
+  contextTargetsDescription,
+  mcpContextTarget,
+  PREFERENCE_NODES,
+  restContextTarget,
+  seedContextAgent,
+} from './context-targets';
 import { READ_BODY, READ_SUBJECT, READ_SUBJECT_MEMORIES, readSubjectMemory, WRITE_BODY, WRITE_SUBJECT } from './memory-targets';
 import { MEMORIES_PER_SUBJECT, READ_INDEX, ReadPlan, ScaleDatabase } from './scale';
 import { freePort, makeHome, removeHome, repoRoot, ServiceProcess, startService } from './service-process';
+import { mcpHeaders, Target, toolCall } from './target';
 
 /**
  * `npm run bench`: starts the built service (`node dist/main.js`) on a
  * throw-away MNEMO_HOME (embedded PostgreSQL) and a free port, takes the agent
- * key from its banner, and loads five targets with autocannon, one after the
+ * key from its banner, and loads seven targets with autocannon, one after the
  * other: 50 connections, 10 s each, after a short warm-up. Targets: the
  * readiness probe, /whoami over REST and MCP, storing a scoped memory
- * (POST /memory) and a merged read of one subject's 50 memories of mixed shapes
- * (POST /memory/read: merge, grant, audit event), seeded through the API first.
+ * (POST /memory), a merged read of one subject's 50 memories of mixed shapes
+ * (POST /memory/read: merge, grant, audit event), and the agent context
+ * (GET /agents/{name}/context and MCP get_context) of an agent with 200
+ * always-load nodes, 500 memories, 50 preferences, pending handoffs and a
+ * session (bench/context-targets.ts); all seeded through the API first.
  * Prints a table, the throughput ratios and p99 latencies the service must meet.
  *
  * Then, on the same service, the scale measurement: read p50 (same read) with
@@ -76,23 +90,6 @@ function wholeNumber(name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number`);
   return value;
-}
-
-interface Target {
-  name: string;
-  method: 'GET' | 'POST';
-  path: string;
-  headers: Record<string, string>;
-  body?: string;
-  /** The status a successful response has (default 200). */
-  status?: number;
-  /**
-   * Responses differ per request (ids, tokens): no body comparison while
-   * measuring, only non-2xx counted as errors (the body is checked once before).
-   */
-  variableResponse?: boolean;
-  /** Does a response body show the request succeeded? (checked once before measuring) */
-  check(body: unknown): boolean;
 }
 
 interface Measurement {
@@ -167,54 +164,66 @@ function median<T>(items: T[], key: (item: T) => number): T {
   return [...items].sort((a, b) => key(a) - key(b))[Math.floor((items.length - 1) / 2)];
 }
 
-function targets(apiKey: string): Target[] {
+/**
+ * Position of each target in targets() and so in every cycle. The readiness
+ * probe, the denominator of four ratios, is in the middle, with a numerator on
+ * each side (read, REST context); each MCP target right after its REST
+ * counterpart. Every ratio's two sides are at most three targets apart.
+ */
+const WRITE = 0;
+const READ = 1;
+const READY = 2;
+const CONTEXT = 3;
+const MCP_CONTEXT = 4;
+const WHOAMI = 5;
+const MCP_WHOAMI = 6;
+
+function targets(apiKey: string, agentName: string): Target[] {
   const json = { 'content-type': 'application/json', 'X-Api-Key': apiKey };
-  return [
-    {
-      name: 'GET /healthz/ready',
-      method: 'GET',
-      path: '/healthz/ready',
-      headers: {},
-      check: (b) => (b as { status?: string }).status === 'ready',
+  const all: Target[] = [];
+  all[READY] = {
+    name: 'GET /healthz/ready',
+    method: 'GET',
+    path: '/healthz/ready',
+    headers: {},
+    check: (b) => (b as { status?: string }).status === 'ready',
+  };
+  all[READ] = readTarget(apiKey);
+  all[WRITE] = {
+    name: 'POST /memory (write)',
+    method: 'POST',
+    path: '/memory',
+    headers: json,
+    body: WRITE_BODY,
+    status: 201,
+    variableResponse: true,
+    check: (b) => {
+      const m = b as { id?: unknown; user_id?: unknown; scope?: unknown; expires_at?: unknown };
+      return typeof m.id === 'string' && m.user_id === WRITE_SUBJECT && m.scope === 'preferences' && typeof m.expires_at === 'string';
     },
-    readTarget(apiKey),
-    {
-      name: 'POST /memory (write)',
-      method: 'POST',
-      path: '/memory',
-      headers: json,
-      body: WRITE_BODY,
-      status: 201,
-      variableResponse: true,
-      check: (b) => {
-        const m = b as { id?: unknown; user_id?: unknown; scope?: unknown; expires_at?: unknown };
-        return typeof m.id === 'string' && m.user_id === WRITE_SUBJECT && m.scope === 'preferences' && typeof m.expires_at === 'string';
-      },
+  };
+  all[CONTEXT] = restContextTarget(apiKey, agentName);
+  all[MCP_CONTEXT] = mcpContextTarget(apiKey, agentName);
+  all[WHOAMI] = {
+    name: 'GET /whoami',
+    method: 'GET',
+    path: '/whoami',
+    headers: { 'X-Api-Key': apiKey },
+    check: (b) => (b as { agent?: { name?: string } }).agent?.name === agentName,
+  };
+  all[MCP_WHOAMI] = {
+    name: 'MCP tools/call whoami',
+    method: 'POST',
+    path: '/mcp',
+    headers: mcpHeaders(apiKey),
+    body: toolCall('whoami'),
+    check: (b) => {
+      const result = (b as { result?: { isError?: boolean; structuredContent?: { agent?: { name?: string } } } }).result;
+      return !!result && result.isError !== true && result.structuredContent?.agent?.name === agentName;
     },
-    {
-      name: 'GET /whoami',
-      method: 'GET',
-      path: '/whoami',
-      headers: { 'X-Api-Key': apiKey },
-      check: (b) => (b as { agent?: { name?: string } }).agent?.name === 'assistant',
-    },
-    {
-      name: 'MCP tools/call whoami',
-      method: 'POST',
-      path: '/mcp',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': '2025-06-18',
-        'X-Api-Key': apiKey,
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } }),
-      check: (b) => {
-        const result = (b as { result?: { isError?: boolean; structuredContent?: { agent?: { name?: string } } } }).result;
-        return !!result && result.isError !== true && result.structuredContent?.agent?.name === 'assistant';
-      },
-    },
-  ];
+  };
+  if (all.length !== 7 || all.some((t) => t === undefined)) throw new Error('targets(): every position must hold one target');
+  return all;
 }
 
 /** POST /memory/read of READ_SUBJECT's preferences (a merge of its 50 memories, a grant and an audit event). */
@@ -246,14 +255,15 @@ function readTarget(apiKey: string): Target {
 interface Tenant {
   userId: string;
   agentId: string;
+  agentName: string;
 }
 
 /** The tenant (the agent key's user) and agent, from GET /whoami. */
 async function whoami(baseUrl: string, apiKey: string): Promise<Tenant> {
   const res = await fetch(`${baseUrl}/whoami`, { headers: { 'X-Api-Key': apiKey } });
-  const body = (await res.json()) as { user?: { id?: string }; agent?: { id?: string } };
-  if (res.status !== 200 || !body.user?.id || !body.agent?.id) throw new Error(`GET /whoami: ${res.status} ${JSON.stringify(body)}`);
-  return { userId: body.user.id, agentId: body.agent.id };
+  const body = (await res.json()) as { user?: { id?: string }; agent?: { id?: string; name?: string } };
+  if (res.status !== 200 || !body.user?.id || !body.agent?.id || !body.agent.name) throw new Error(`GET /whoami: ${res.status} ${JSON.stringify(body)}`);
+  return { userId: body.user.id, agentId: body.agent.id, agentName: body.agent.name };
 }
 
 /** Stores READ_SUBJECT's memories through the API and checks that exactly those are there. */
@@ -383,8 +393,15 @@ async function main(): Promise<number> {
     const tenant = await whoami(baseUrl, banner.agentKey);
     console.log(`Seeding ${READ_SUBJECT_MEMORIES} memories of mixed shapes about ${READ_SUBJECT} through POST /memory`);
     await seedReadSubject(baseUrl, banner.agentKey);
+    process.stdout.write(
+      `Seeding agent ${tenant.agentName}: ${ALWAYS_LOAD_NODES} always-load nodes, ${AGENT_MEMORIES} memories, ` +
+        `${PREFERENCE_NODES} preferences, handoffs and a session through the REST API... `,
+    );
+    const seedStart = performance.now();
+    await seedContextAgent(baseUrl, banner.agentKey, tenant.agentName);
+    console.log(`${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
 
-    const all = targets(banner.agentKey);
+    const all = targets(banner.agentKey, tenant.agentName);
     const expectedBodies: (string | undefined)[] = [];
     for (const target of all) {
       const body = await verify(baseUrl, target);
@@ -413,7 +430,7 @@ async function main(): Promise<number> {
     // With 50 connections latency is mostly queueing (mean = 50 / throughput); at a lighter load
     // it shows the cost of one request. Reported for the memory targets, not judged.
     const lightLoad: Measurement[] = [];
-    for (const i of [0, 1, 2]) {
+    for (const i of [READY, READ, WRITE]) {
       process.stdout.write(`${all[i].name}: ${DURATION_S} s with ${LIGHT_CONNECTIONS} connections... `);
       const m = summarise(all[i], await load(baseUrl, all[i], DURATION_S, expectedBodies[i], LIGHT_CONNECTIONS));
       lightLoad.push(m);
@@ -421,7 +438,7 @@ async function main(): Promise<number> {
     }
     const loadAfterCycles = os.loadavg();
 
-    const scale = SCALE_ROWS > 0 ? await measureScale(baseUrl, service.options.home, tenant, readTarget(banner.agentKey), all[0]) : null;
+    const scale = SCALE_ROWS > 0 ? await measureScale(baseUrl, service.options.home, tenant, readTarget(banner.agentKey), all[READY]) : null;
     const loadAfter = os.loadavg();
     const exit = await service.stop('SIGTERM');
     if (exit.code !== 0) console.error(`Warning: the service exited with ${exit.code ?? exit.signal}`);
@@ -450,12 +467,14 @@ async function main(): Promise<number> {
         pass: value >= minimum && errorsOf(num) === 0 && errorsOf(den) === 0,
       };
     };
-    // Target order (targets()): 0 ready, 1 read, 2 write, 3 whoami, 4 MCP — each ratio's two sides measured side by side.
+    // Target order: see WRITE ... MCP_WHOAMI (each ratio's two sides measured close together in every cycle).
     const ratios = [
-      ratio('/whoami vs /healthz/ready throughput', 3, 0, 0.6),
-      ratio('MCP whoami vs REST /whoami throughput', 4, 3, 0.4),
-      ratio('memory write vs /healthz/ready throughput', 2, 0, 0.5),
-      ratio('memory read vs /healthz/ready throughput', 1, 0, 0.35),
+      ratio('/whoami vs /healthz/ready throughput', WHOAMI, READY, 0.6),
+      ratio('MCP whoami vs REST /whoami throughput', MCP_WHOAMI, WHOAMI, 0.4),
+      ratio('memory write vs /healthz/ready throughput', WRITE, READY, 0.5),
+      ratio('memory read vs /healthz/ready throughput', READ, READY, 0.35),
+      ratio('agent context vs /healthz/ready throughput', CONTEXT, READY, 0.4),
+      ratio('MCP get_context vs REST agent context throughput', MCP_CONTEXT, CONTEXT, 0.4),
     ];
     /** p99 of target `i`'s median cycle under P99_MAXIMUM_MS, with no errors in any cycle. */
     const latencyCheck = (name: string, i: number): LatencyCheck => ({
@@ -466,7 +485,7 @@ async function main(): Promise<number> {
       maximum_ms: P99_MAXIMUM_MS,
       pass: measurements[i].p99_ms < P99_MAXIMUM_MS && errorsOf(i) === 0,
     });
-    const latencies = [latencyCheck('memory write p99', 2), latencyCheck('memory read p99', 1)];
+    const latencies = [latencyCheck('memory write p99', WRITE), latencyCheck('memory read p99', READ)];
 
     console.log('');
     console.log(
@@ -587,12 +606,15 @@ async function main(): Promise<number> {
         req_per_sec: 'autocannon requests.average (mean of the per-second samples)',
         errors:
           'non-2xx responses + connection errors/timeouts + bodies that differ from the verified response ' +
-          '(write and read responses differ per request: no body comparison, their body is checked once before)',
+          '(write, read and context responses differ per request (ids, tokens, the time): no body comparison, ' +
+          'their body is checked once before)',
+        target_order: all.map((t) => t.name),
         memory_targets: {
           write: `POST /memory ${WRITE_BODY}`,
           read: `POST /memory/read ${READ_BODY}`,
           read_subject: `${READ_SUBJECT}: ${READ_SUBJECT_MEMORIES} memories in scope preferences (likes_dislikes, kv_map, boolean_flags, rules_list, schedule_windows), stored through POST /memory before measuring`,
         },
+        context_targets: contextTargetsDescription(tenant.agentName),
         scale_rows: SCALE_ROWS,
         scale_baseline_rows: SCALE_BASELINE_ROWS,
         scale_method:

@@ -2,6 +2,7 @@ import { Identity1795219200000 } from './1795219200000-Identity';
 import { ScopedMemories1795305600000 } from './1795305600000-ScopedMemories';
 import { ScopedMemoryIndexes1795309200000 } from './1795309200000-ScopedMemoryIndexes';
 import { AgentContext1795316400000 } from './1795316400000-AgentContext';
+import { AgentContextVersion1795320000000 } from './1795320000000-AgentContextVersion';
 
 /** Every migration, oldest first. Class references (no globs) work the same in ts-jest and dist/. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   ScopedMemories1795305600000,
   ScopedMemoryIndexes1795309200000,
   AgentContext1795316400000,
+  AgentContextVersion1795320000000,
 ];

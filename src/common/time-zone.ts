@@ -29,15 +29,25 @@ const CURRENT_IANA_NAME: Record<string, string> = {
   'Pacific/Truk': 'Pacific/Chuuk',
 };
 
+/** Resolved spellings: building an Intl.DateTimeFormat per request (every context read) is costly. */
+const resolvedZones = new Map<string, string | null>();
+/** Spellings are client input: the cache starts over rather than grow without bound. */
+const RESOLVED_ZONES_MAX = 1000;
+
 /** The canonical, current spelling of an IANA zone (e.g. "utc" -> "UTC"), or null when unknown. */
 export function canonicalTimeZone(tz: string): string | null {
   if (typeof tz !== 'string' || !ZONE_NAME.test(tz)) return null;
+  let zone = resolvedZones.get(tz);
+  if (zone !== undefined) return zone;
   try {
     const resolved = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
-    return CURRENT_IANA_NAME[resolved] ?? resolved;
+    zone = CURRENT_IANA_NAME[resolved] ?? resolved;
   } catch {
-    return null;
+    zone = null;
   }
+  if (resolvedZones.size >= RESOLVED_ZONES_MAX) resolvedZones.clear();
+  resolvedZones.set(tz, zone);
+  return zone;
 }
 
 export function isValidTimeZone(tz: string): boolean {

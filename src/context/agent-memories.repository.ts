@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { PageQuery } from '../common/http/paging';
+import { pageAndTotal, PageQuery } from '../common/http/paging';
 
 export interface AgentMemory {
   pkid: number;
@@ -21,9 +21,10 @@ export class AgentMemoriesRepository {
         ORDER BY pkid LIMIT $2 OFFSET $3`,
       [agentId, page.limit, page.offset],
     );
-    if (rows.length) return [rows.map(({ total: _t, ...m }) => m), Number(rows[0].total)];
-    const [row] = await em.query(`SELECT count(*) AS n FROM agent_memories WHERE agent_id = $1`, [agentId]);
-    return [[], Number(row.n)];
+    return pageAndTotal(rows, async () => {
+      const [row] = await em.query(`SELECT count(*) AS n FROM agent_memories WHERE agent_id = $1`, [agentId]);
+      return Number(row.n);
+    });
   }
 
   async get(em: EntityManager, agentId: string, pkid: number): Promise<AgentMemory | null> {

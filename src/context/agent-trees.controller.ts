@@ -74,11 +74,13 @@ export class PreferencesController {
   constructor(private readonly trees: AgentTreesService) {}
 
   @Get()
-  @ApiOperation({ summary: 'The preferences manifest: root preferences only (any agent of the same user)' })
-  @ApiOkResponse({ schema: { example: { agent: 'lucy', preferences: [{ pkid: 3, title: 'Food', sort_order: 0 }] } } })
+  @ApiOperation({ summary: 'The preferences manifest: root preferences only, in sibling order (any agent of the same user)' })
+  @ApiOkResponse({
+    schema: { example: { agent: 'lucy', preferences: [{ pkid: 3, title: 'Food', sort_order: 0 }], total: 1, limit: 200, offset: 0 } },
+  })
   @ApiProblem(404, 'Agent not found')
-  roots(@CurrentCaller() caller: Caller, @Param('name') name: string) {
-    return this.trees.roots(caller, 'preferences', name);
+  roots(@CurrentCaller() caller: Caller, @Param('name') name: string, @Query() page: PageQueryDto) {
+    return this.trees.roots(caller, 'preferences', name, page);
   }
 
   @Post()

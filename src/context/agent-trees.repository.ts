@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { PageQuery } from '../common/http/paging';
+import { pageAndTotal, PageQuery } from '../common/http/paging';
+import { lockForTransaction } from '../database/advisory-lock';
 
 /** The two per-agent trees; same columns, separate tables (as LucyAPI). */
 export type TreeKind = 'always_load' | 'preferences';
@@ -35,13 +36,23 @@ export class AgentTreesRepository {
         WHERE agent_id = $1 ORDER BY ${FLAT_ORDER} LIMIT $2 OFFSET $3`,
       [agentId, page.limit, page.offset],
     );
-    const total = rows.length ? Number(rows[0].total) : await this.count(em, kind, agentId);
-    return [rows.map(({ total: _t, ...node }) => node), total];
+    return pageAndTotal(rows, async () => {
+      const [row] = await em.query(`SELECT count(*) AS n FROM ${kind} WHERE agent_id = $1`, [agentId]);
+      return Number(row.n);
+    });
   }
 
-  private async count(em: EntityManager, kind: TreeKind, agentId: string): Promise<number> {
-    const [row] = await em.query(`SELECT count(*) AS n FROM ${kind} WHERE agent_id = $1`, [agentId]);
-    return Number(row.n);
+  /** A page of the roots, in sibling order, as the manifest shows them. */
+  async roots(em: EntityManager, kind: TreeKind, agentId: string, page: PageQuery) {
+    const rows: { pkid: number; title: string; sort_order: number; total: string }[] = await em.query(
+      `SELECT pkid, title, sort_order, count(*) OVER () AS total FROM ${kind}
+        WHERE agent_id = $1 AND parent_id = 0 ORDER BY sort_order, pkid LIMIT $2 OFFSET $3`,
+      [agentId, page.limit, page.offset],
+    );
+    return pageAndTotal(rows, async () => {
+      const [row] = await em.query(`SELECT count(*) AS n FROM ${kind} WHERE agent_id = $1 AND parent_id = 0`, [agentId]);
+      return Number(row.n);
+    });
   }
 
   /** Every node of the agent's tree, in sibling order (to build the nested tree). */
@@ -88,6 +99,16 @@ export class AgentTreesRepository {
       values,
     );
     return rows[0][0];
+  }
+
+  /**
+   * Serialises structural changes (adding under a parent, moves, subtree
+   * deletes) to one agent's tree until the transaction ends. Without it a
+   * child added while its parent's subtree is deleted is left orphaned, and two
+   * crossing moves can both pass the cycle check.
+   */
+  async lockTree(em: EntityManager, kind: TreeKind, agentId: string): Promise<void> {
+    await lockForTransaction(em, kind, agentId);
   }
 
   /** Whether `candidate` is `pkid` itself or lies under it (moving `pkid` there would make a cycle). */

@@ -40,11 +40,11 @@ export class AgentTreesService {
     return { agent: agent.name, [kind]: rows, total, limit: page.limit, offset: page.offset };
   }
 
-  /** The roots only (the preferences "manifest"). */
-  async roots(caller: Caller, kind: TreeKind, name: string | undefined) {
+  /** The roots only (the preferences "manifest"), in sibling order. */
+  async roots(caller: Caller, kind: TreeKind, name: string | undefined, page: PageQuery) {
     const agent = await this.access.readable(caller, name);
-    const roots = await this.nodes.children(this.db.manager, kind, agent.id, 0);
-    return { agent: agent.name, [kind]: roots.map((n) => ({ pkid: n.pkid, title: n.title, sort_order: n.sort_order })) };
+    const [roots, total] = await this.nodes.roots(this.db.manager, kind, agent.id, page);
+    return { agent: agent.name, [kind]: roots, total, limit: page.limit, offset: page.offset };
   }
 
   /** A node and its immediate children. */
@@ -72,6 +72,7 @@ export class AgentTreesService {
     const agent = await this.access.writable(call.caller, name, `write to its ${kind}`);
     return this.db.transaction(async (em) => {
       const parentId = input.parent_id ?? 0;
+      if (parentId !== 0) await this.nodes.lockTree(em, kind, agent.id);
       await this.requireParent(em, kind, agent, parentId);
       const node = await this.nodes.insert(em, kind, agent.userId, agent.id, {
         title: input.title,
@@ -95,6 +96,7 @@ export class AgentTreesService {
     if (Object.values(fields).every((v) => v === undefined)) throw AppError.badRequest(NO_FIELDS);
     const agent = await this.access.writable(call.caller, name, `modify its ${kind}`);
     return this.db.transaction(async (em) => {
+      if (fields.parent_id !== undefined) await this.nodes.lockTree(em, kind, agent.id);
       const current = await this.nodes.node(em, kind, agent.id, pkid, true);
       if (!current) throw AppError.notFound(TREES[kind].notFound);
       if (fields.parent_id !== undefined && fields.parent_id !== current.parent_id) {
@@ -116,6 +118,7 @@ export class AgentTreesService {
   async remove(call: AgentCall, kind: TreeKind, name: string | undefined, pkid: number) {
     const agent = await this.access.writable(call.caller, name, `delete its ${kind}`);
     return this.db.transaction(async (em) => {
+      await this.nodes.lockTree(em, kind, agent.id);
       const removed = await this.nodes.removeSubtree(em, kind, agent.id, pkid);
       if (removed === 0) throw AppError.notFound(TREES[kind].notFound);
       await this.record(em, call, kind, 'DELETE', agent, { pkid, descendants_deleted: removed - 1 });

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Header, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AgentCall } from '../common/auth/actor';
 import { CurrentCall } from '../common/auth/access.decorators';
@@ -31,8 +31,10 @@ export class ContextController {
     },
   })
   @ApiProblem(404, 'Agent not found')
-  get(@CurrentCall() call: AgentCall, @Param('name') name: string, @Query() query: ContextQueryDto) {
-    return this.context.context(call, name, query.start_session ?? false);
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  async get(@CurrentCall() call: AgentCall, @Param('name') name: string, @Query() query: ContextQueryDto): Promise<string> {
+    // Serialised by PostgreSQL: sent as is (the payload can hold thousands of titles).
+    return (await this.context.context(call, name, query.start_session ?? false)).json;
   }
 
   @Get('boot')

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { PageQueryDto } from '../common/http/paging';
+import { PG_INT_MAX } from '../common/http/validation';
 
 /**
  * Request bodies of the agent-scoped API. Absent fields mean "unchanged";
@@ -10,6 +11,9 @@ import { PageQueryDto } from '../common/http/paging';
 
 const TITLE_RULE = 'title must be 1-500 characters';
 const DESCRIPTION_RULE = 'description must be a string of at most 100000 characters, or null';
+
+export const PARENT_RULE = 'parent_id must be an integer >= 0';
+export const SORT_RULE = `sort_order must be an integer from ${-PG_INT_MAX - 1} to ${PG_INT_MAX}`;
 
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -47,26 +51,32 @@ class PartialTitledDto {
 export class CreateNodeDto extends TitledDto {
   @ApiPropertyOptional({ default: 0, description: '0 for a root node; else a node of the same tree' })
   @IsOptional()
-  @IsInt({ message: 'parent_id must be an integer >= 0' })
-  @Min(0, { message: 'parent_id must be an integer >= 0' })
+  @IsInt({ message: PARENT_RULE })
+  @Min(0, { message: PARENT_RULE })
+  @Max(PG_INT_MAX, { message: PARENT_RULE })
   parent_id?: number;
 
   @ApiPropertyOptional({ default: 0, description: 'Order among siblings (then pkid)' })
   @IsOptional()
-  @IsInt({ message: 'sort_order must be an integer' })
+  @IsInt({ message: SORT_RULE })
+  @Min(-PG_INT_MAX - 1, { message: SORT_RULE })
+  @Max(PG_INT_MAX, { message: SORT_RULE })
   sort_order?: number;
 }
 
 export class UpdateNodeDto extends PartialTitledDto {
   @ApiPropertyOptional({ description: 'Moves the node: 0 for root, else a node of the same tree that is not inside it' })
   @ValidateIf((o: UpdateNodeDto) => o.parent_id !== undefined)
-  @IsInt({ message: 'parent_id must be an integer >= 0' })
-  @Min(0, { message: 'parent_id must be an integer >= 0' })
+  @IsInt({ message: PARENT_RULE })
+  @Min(0, { message: PARENT_RULE })
+  @Max(PG_INT_MAX, { message: PARENT_RULE })
   parent_id?: number;
 
   @ApiPropertyOptional()
   @ValidateIf((o: UpdateNodeDto) => o.sort_order !== undefined)
-  @IsInt({ message: 'sort_order must be an integer' })
+  @IsInt({ message: SORT_RULE })
+  @Min(-PG_INT_MAX - 1, { message: SORT_RULE })
+  @Max(PG_INT_MAX, { message: SORT_RULE })
   sort_order?: number;
 }
 

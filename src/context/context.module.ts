@@ -8,6 +8,7 @@ import { AlwaysLoadController, PreferencesController } from './agent-trees.contr
 import { AgentTreesRepository } from './agent-trees.repository';
 import { AgentTreesService } from './agent-trees.service';
 import { ContextController } from './context.controller';
+import { ContextManifests } from './context-manifests';
 import { ContextService } from './context.service';
 import { AgentContextTools } from './context.tools';
 import { HandoffsController } from './handoffs.controller';
@@ -35,6 +36,7 @@ import { SessionsService } from './sessions.service';
     AgentMemoriesService,
     SessionsService,
     HandoffsService,
+    ContextManifests,
     ContextService,
   ],
 })

@@ -3,10 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AgentCall } from '../common/auth/actor';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { JsonText } from '../common/http/json-text';
 import { Params, Sql } from '../database/sql';
 import { TimeService } from '../system/time.service';
 import { AgentAccess } from './agent-access';
 import { AgentTreesRepository } from './agent-trees.repository';
+import { ContextManifests } from './context-manifests';
 import { SessionsService } from './sessions.service';
 
 /** Pending handoffs listed in the context (the full queue is GET /agents/{name}/handoffs). */
@@ -14,32 +16,25 @@ const CONTEXT_HANDOFFS = 50;
 
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** Everything the context manifest reads, in one statement (JSON built by PostgreSQL). */
-const CONTEXT_SQL = `
-  SELECT
-    (SELECT coalesce(json_agg(json_build_object('pkid', pkid, 'parent_id', parent_id, 'title', title)
-                              ORDER BY parent_id, sort_order, pkid), '[]'::json)
-       FROM always_load WHERE agent_id = $1) AS always_load,
-    (SELECT coalesce(json_agg(json_build_object('pkid', pkid, 'title', title) ORDER BY pkid), '[]'::json)
-       FROM agent_memories WHERE agent_id = $1) AS memories,
-    (SELECT coalesce(json_agg(json_build_object('pkid', pkid, 'title', title) ORDER BY sort_order, pkid), '[]'::json)
-       FROM preferences WHERE agent_id = $1 AND parent_id = 0) AS preferences_manifest,
-    (SELECT json_build_object('session_id', session_id, 'started_at', ${iso('started_at')}, 'project', project)
-       FROM sessions WHERE agent_id = $1 ORDER BY started_at DESC, session_id DESC LIMIT 1) AS last_session,
-    (SELECT coalesce(json_agg(json_build_object('handoff_id', h.handoff_id, 'title', h.title,
-                                                'created_by_agent', h.sender, 'created_at', ${iso('h.created_at')})
-                              ORDER BY h.created_at, h.handoff_id), '[]'::json)
+/** What changes between two context reads without the manifest changing, and the manifest's version. */
+const LIVE_SQL = `
+  SELECT g.context_version AS version,
+    (SELECT row_to_json(n)::text
+       FROM sessions s CROSS JOIN LATERAL (SELECT s.session_id, ${iso('s.started_at')} AS started_at, s.project) n
+      WHERE s.agent_id = g.id ORDER BY s.started_at DESC, s.session_id DESC LIMIT 1) AS last_session,
+    (SELECT coalesce(json_agg(n ORDER BY h.created_at, h.handoff_id), '[]')::text
        FROM (SELECT p.handoff_id, p.title, p.created_at, s.name AS sender
                FROM handoffs p LEFT JOIN agents s ON s.id = p.created_by_agent_id
-              WHERE p.agent_id = $1 AND p.picked_up_at IS NULL
-              ORDER BY p.created_at, p.handoff_id LIMIT ${CONTEXT_HANDOFFS}) h) AS pending_handoffs`;
+              WHERE p.agent_id = g.id AND p.picked_up_at IS NULL
+              ORDER BY p.created_at, p.handoff_id LIMIT ${CONTEXT_HANDOFFS}) h
+       CROSS JOIN LATERAL (SELECT h.handoff_id, h.title, h.sender AS created_by_agent, ${iso('h.created_at')} AS created_at) n
+    ) AS pending_handoffs
+  FROM agents g WHERE g.id = $1`;
 
-interface ContextRow {
-  always_load: { pkid: number; parent_id: number; title: string }[];
-  memories: { pkid: number; title: string }[];
-  preferences_manifest: { pkid: number; title: string }[];
-  last_session: { session_id: number; started_at: string; project: string | null } | null;
-  pending_handoffs: unknown[];
+interface LiveRow {
+  version: string;
+  last_session: string | null;
+  pending_handoffs: string;
 }
 
 /** The start-of-conversation manifest (context) and the bootstrap for agents without MCP (boot). */
@@ -48,6 +43,7 @@ export class ContextService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly sql: Sql,
+    private readonly manifests: ContextManifests,
     private readonly access: AgentAccess,
     private readonly trees: AgentTreesRepository,
     private readonly sessions: SessionsService,
@@ -61,27 +57,24 @@ export class ContextService {
    * zone. With `startSession`, also records the caller's session start and says
    * how long it has been since the previous one.
    */
-  async context(call: AgentCall, name: string | undefined, startSession = false) {
+  async context(call: AgentCall, name: string | undefined, startSession = false): Promise<JsonText> {
     const agent = await this.access.readable(call.caller, name);
+    const time = this.time.now(call.caller.timeZone);
     const params = new Params();
     params.add(agent.id);
-    const [row] = await this.sql.query<ContextRow>(CONTEXT_SQL, params);
-    const context = {
-      agent: agent.name,
-      time: this.time.now(call.caller.timeZone),
-      always_load: row.always_load,
-      memories: row.memories,
-      preferences_manifest: row.preferences_manifest,
-      projects_manifest: [] as unknown[],
-      last_session: row.last_session,
-      pending_handoffs: row.pending_handoffs,
-    };
+    const [live] = await this.sql.query<LiveRow>(LIVE_SQL, params);
+    const manifest = await this.manifests.at(agent.id, live.version);
+    // Assembled from JSON texts: the manifest can hold thousands of titles, rendered once per version.
+    const context = new JsonText(
+      `{"agent":${JSON.stringify(agent.name)},"time":${JSON.stringify(time)},` +
+        `"always_load":${manifest.always_load},"memories":${manifest.memories},` +
+        `"preferences_manifest":${manifest.preferences_manifest},"projects_manifest":[],` +
+        `"last_session":${live.last_session ?? 'null'},"pending_handoffs":${live.pending_handoffs}}`,
+    );
     if (!startSession) return context;
     return this.db.transaction(async (em) => {
-      const previous = await this.sessions.latest(em, call.caller.agentId);
-      const session = await this.sessions.start(em, call, null);
-      return {
-        ...context,
+      const { session, previous } = await this.sessions.start(em, call, null);
+      return context.with({
         session: { session_id: session.session_id, started_at: session.started_at },
         previous_session: previous && {
           session_id: previous.session_id,
@@ -89,7 +82,7 @@ export class ContextService {
           project: previous.project,
           gap_seconds: Math.round((session.started_at.getTime() - previous.started_at.getTime()) / 1000),
         },
-      };
+      });
     });
   }
 

@@ -1,95 +1,87 @@
-import { IsIn, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { PageQueryDto } from '../common/http/paging';
+import { idRule, PG_INT_MAX } from '../common/http/validation';
 import {
   CreateAgentMemoryDto,
   CreateHandoffDto,
   CreateNodeDto,
   HANDOFF_STATUSES,
+  PARENT_RULE,
   type HandoffStatus,
   SessionNotesDto,
+  SORT_RULE,
   UpdateAgentMemoryDto,
   UpdateNodeDto,
 } from './context.dto';
 
 /**
  * MCP argument classes: the REST bodies plus the path parts (`agent_name`,
- * `pkid`, ...), validated with the same rules. `agent_name` defaults to the caller.
+ * `pkid`, ...), validated with the same rules and messages (ids as ParseId).
+ * `agent_name` defaults to the caller.
  */
 
-const ID_RULE = (field: string) => `${field} must be a positive integer`;
+const AGENT_NAME_RULE = 'agent_name must be a string of at most 64 characters';
 
-class AgentArg {
-  @IsOptional()
-  @IsString({ message: 'agent_name must be a string' })
-  @MaxLength(64, { message: 'agent_name must be at most 64 characters' })
-  agent_name?: string;
+/** Applies several property decorators as one. */
+const all =
+  (...decorators: PropertyDecorator[]): PropertyDecorator =>
+  (target, key) => {
+    for (const decorate of decorators) decorate(target, key);
+  };
+
+/** Optional `agent_name` (the path's `{name}`). */
+const AgentName = () => all(IsOptional(), IsString({ message: AGENT_NAME_RULE }), MaxLength(64, { message: AGENT_NAME_RULE }));
+
+/** A row id (the path's `{pkid}`, `{id}`): a positive PostgreSQL integer. */
+const RowId = (field: string) =>
+  all(IsInt({ message: idRule(field) }), Min(1, { message: idRule(field) }), Max(PG_INT_MAX, { message: idRule(field) }));
+
+export class AgentArgs {
+  @AgentName() agent_name?: string;
 }
-
-export class AgentArgs extends AgentArg {}
 
 export class AgentPageArgs extends PageQueryDto {
-  @IsOptional()
-  @IsString({ message: 'agent_name must be a string' })
-  @MaxLength(64, { message: 'agent_name must be at most 64 characters' })
-  agent_name?: string;
+  @AgentName() agent_name?: string;
 }
 
-export class NodeArgs extends AgentArg {
-  @IsInt({ message: ID_RULE('pkid') })
-  @Min(1, { message: ID_RULE('pkid') })
-  pkid: number;
+export class NodeArgs extends AgentArgs {
+  @RowId('pkid') pkid: number;
 }
 
 export class CreateNodeArgs extends CreateNodeDto {
-  @IsOptional()
-  @IsString({ message: 'agent_name must be a string' })
-  @MaxLength(64, { message: 'agent_name must be at most 64 characters' })
-  agent_name?: string;
+  @AgentName() agent_name?: string;
 }
 
 export class UpdateNodeArgs extends UpdateNodeDto {
-  @IsOptional()
-  @IsString({ message: 'agent_name must be a string' })
-  @MaxLength(64, { message: 'agent_name must be at most 64 characters' })
-  agent_name?: string;
-
-  @IsInt({ message: ID_RULE('pkid') })
-  @Min(1, { message: ID_RULE('pkid') })
-  pkid: number;
+  @AgentName() agent_name?: string;
+  @RowId('pkid') pkid: number;
 }
 
+/** A move: `pkid` and the new `parent_id` (required here), optionally a new `sort_order`. */
 export class MoveNodeArgs extends NodeArgs {
-  @IsInt({ message: 'parent_id must be an integer >= 0' })
-  @Min(0, { message: 'parent_id must be an integer >= 0' })
+  @IsInt({ message: PARENT_RULE })
+  @Min(0, { message: PARENT_RULE })
+  @Max(PG_INT_MAX, { message: PARENT_RULE })
   parent_id: number;
 
   @IsOptional()
-  @IsInt({ message: 'sort_order must be an integer' })
+  @IsInt({ message: SORT_RULE })
+  @Min(-PG_INT_MAX - 1, { message: SORT_RULE })
+  @Max(PG_INT_MAX, { message: SORT_RULE })
   sort_order?: number;
 }
 
 export class CreateMemoryArgs extends CreateAgentMemoryDto {
-  @IsOptional()
-  @IsString({ message: 'agent_name must be a string' })
-  @MaxLength(64, { message: 'agent_name must be at most 64 characters' })
-  agent_name?: string;
+  @AgentName() agent_name?: string;
 }
 
 export class UpdateMemoryArgs extends UpdateAgentMemoryDto {
-  @IsOptional()
-  @IsString({ message: 'agent_name must be a string' })
-  @MaxLength(64, { message: 'agent_name must be at most 64 characters' })
-  agent_name?: string;
-
-  @IsInt({ message: ID_RULE('pkid') })
-  @Min(1, { message: ID_RULE('pkid') })
-  pkid: number;
+  @AgentName() agent_name?: string;
+  @RowId('pkid') pkid: number;
 }
 
-export class HandoffArgs extends AgentArg {
-  @IsInt({ message: ID_RULE('handoff_id') })
-  @Min(1, { message: ID_RULE('handoff_id') })
-  handoff_id: number;
+export class HandoffArgs extends AgentArgs {
+  @RowId('handoff_id') handoff_id: number;
 }
 
 export class ListHandoffsArgs extends AgentPageArgs {
@@ -99,19 +91,14 @@ export class ListHandoffsArgs extends AgentPageArgs {
 }
 
 export class CreateHandoffArgs extends CreateHandoffDto {
-  @IsOptional()
-  @IsString({ message: 'agent_name must be a string' })
-  @MaxLength(64, { message: 'agent_name must be at most 64 characters' })
-  agent_name?: string;
+  @AgentName() agent_name?: string;
 }
 
 export class SessionNotesArgs extends SessionNotesDto {
-  @IsInt({ message: ID_RULE('session_id') })
-  @Min(1, { message: ID_RULE('session_id') })
-  session_id: number;
+  @RowId('session_id') session_id: number;
 }
 
-export class ContextArgs extends AgentArg {
+export class ContextArgs extends AgentArgs {
   @IsOptional()
   @IsIn([true, false], { message: 'start_session must be true or false' })
   start_session?: boolean;

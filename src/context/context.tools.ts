@@ -95,7 +95,8 @@ export class AgentContextTools {
     name: 'get_context',
     description:
       'Start here: time, always-load titles, memory titles, preferences manifest, last session and pending handoffs. ' +
-      'start_session also records your session start and reports how long you were away.',
+      'start_session also records your session start and reports how long you were away. ' +
+      'The JSON comes as text only (no structuredContent): it can be large.',
     parameters: P.context.advertised,
     annotations: { readOnlyHint: false, openWorldHint: false },
   })
@@ -164,9 +165,9 @@ export class AgentContextTools {
 
   // --- preferences --------------------------------------------------------------------------
 
-  @Tool({ name: 'get_preferences', description: 'The preferences manifest (root preferences).', parameters: P.agent.advertised, annotations: read })
+  @Tool({ name: 'get_preferences', description: 'The preferences manifest (root preferences).', parameters: P.agentPage.advertised, annotations: read })
   getPreferences(@Payload() args: unknown, @Ctx() ctx: McpContext) {
-    return this.tools.run(ctx, args, P.agent, (a, call) => this.trees.roots(call.caller, 'preferences', a.agent_name));
+    return this.tools.run(ctx, args, P.agentPage, (a, call) => this.trees.roots(call.caller, 'preferences', a.agent_name, a));
   }
 
   @Tool({ name: 'get_preference', description: 'A preference node and its children.', parameters: P.node.advertised, annotations: read })

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { AgentCall, Caller } from '../common/auth/actor';
 import { AppError } from '../common/errors/app-error';
-import { PageQuery } from '../common/http/paging';
+import { pageAndTotal, PageQuery } from '../common/http/paging';
 import { AgentAccess, TargetAgent } from './agent-access';
 import { CreateHandoffDto, HandoffStatus } from './context.dto';
 
@@ -58,20 +58,21 @@ export class HandoffsService {
         ORDER BY h.created_at, h.handoff_id LIMIT $2 OFFSET $3`,
       [agent.id, page.limit, page.offset],
     );
-    const total = rows.length ? Number(rows[0].total) : await this.count(agent.id, status);
+    const [handoffs, total] = await pageAndTotal(rows, () =>
+      this.count(`h.agent_id = $1 ${STATUS_FILTER[status]}`, agent.id),
+    );
     return {
       agent: agent.name,
-      handoffs: rows.map(({ total: _t, ...h }) => h),
+      handoffs,
       total,
       limit: page.limit,
       offset: page.offset,
     };
   }
 
-  private async count(agentId: string, status: HandoffStatus): Promise<number> {
-    const [row] = await this.db.query(`SELECT count(*) AS n FROM handoffs h WHERE h.agent_id = $1 ${STATUS_FILTER[status]}`, [
-      agentId,
-    ]);
+  /** How many handoffs match `where` (a filter on `h` with one parameter). */
+  private async count(where: string, param: string): Promise<number> {
+    const [row] = await this.db.query(`SELECT count(*) AS n FROM handoffs h WHERE ${where}`, [param]);
     return Number(row.n);
   }
 
@@ -90,10 +91,11 @@ export class HandoffsService {
         ORDER BY h.created_at DESC, h.handoff_id DESC LIMIT $2 OFFSET $3`,
       [caller.agentId, page.limit, page.offset],
     );
+    const [handoffs, total] = await pageAndTotal(rows, () => this.count('h.created_by_agent_id = $1', caller.agentId));
     return {
       agent: caller.agentName,
-      handoffs: rows.map(({ total: _t, ...h }) => h),
-      total: rows.length ? Number(rows[0].total) : 0,
+      handoffs,
+      total,
       limit: page.limit,
       offset: page.offset,
     };

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { AgentCall, Caller } from '../common/auth/actor';
 import { AppError } from '../common/errors/app-error';
+import { lockForTransaction } from '../database/advisory-lock';
 
 export interface SessionRow {
   session_id: number;
@@ -24,15 +25,22 @@ export class SessionsService {
 
   async create(call: AgentCall, project: string | null | undefined) {
     return this.db.transaction(async (em) => {
-      const session = await this.start(em, call, project ?? null);
+      const { session } = await this.start(em, call, project ?? null);
       return { session_id: session.session_id, agent: call.caller.agentName, started_at: session.started_at, project: session.project };
     });
   }
 
-  /** Records a session start inside the caller's transaction (also used by the context's start_session). */
-  async start(em: EntityManager, call: AgentCall, project: string | null): Promise<SessionRow> {
+  /**
+   * Records a session start of the caller inside the caller's transaction (also
+   * used by the context's start_session) and returns the session before it.
+   * Starts of one agent are serialised and stamped when recorded, so two at
+   * once never report the same previous session or a negative gap.
+   */
+  async start(em: EntityManager, call: AgentCall, project: string | null): Promise<{ session: SessionRow; previous: SessionRow | null }> {
+    await lockForTransaction(em, 'sessions', call.caller.agentId);
+    const previous = await this.latest(em, call.caller.agentId);
     const rows: SessionRow[] = await em.query(
-      `INSERT INTO sessions (user_id, agent_id, project) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
+      `INSERT INTO sessions (user_id, agent_id, project, started_at) VALUES ($1, $2, $3, clock_timestamp()) RETURNING ${COLUMNS}`,
       [call.caller.userId, call.caller.agentId, project],
     );
     await this.audit.record(em, call.actor, {
@@ -41,7 +49,7 @@ export class SessionsService {
       subject: call.caller.agentName,
       meta: { session_id: rows[0].session_id },
     });
-    return rows[0];
+    return { session: rows[0], previous };
   }
 
   /** The newest session of an agent, or null. */

@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { AgentCall, agentActor } from '../common/auth/actor';
 import { Authenticator } from '../common/auth/authenticator';
 import { toAppError } from '../common/errors/to-app-error';
+import { JsonText } from '../common/http/json-text';
 import { requestIdOf } from '../common/http/request-id';
 import { ToolParams } from './tool-params';
 
@@ -21,7 +22,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /**
  * Runs one MCP tool call the same way for every tool: authenticate (the
  * `agent_key` argument, else the REST headers), validate the arguments, call the
- * service, and shape the result — JSON as text and as structuredContent, or an
+ * service, and shape the result — JSON as text and as structuredContent (text
+ * only for a pre-serialised JsonText, such as the context), or an
  * `isError` result carrying `{error: {code, message}}`. Internal failures are
  * logged with the request id and reported as "Internal server error".
  */
@@ -47,6 +49,8 @@ export class McpToolRunner {
           : await this.auth.callerFromRequest(req);
       if (req) req.caller = caller;
       const result = await handler(await params.parse(input), { caller, actor: agentActor(caller, requestId) });
+      // Pre-serialised (large) results go out as text only: structuredContent would send them twice.
+      if (result instanceof JsonText) return { content: [{ type: 'text', text: result.json }] };
       return {
         content: [{ type: 'text', text: JSON.stringify(result) }],
         ...(isPlainObject(result) ? { structuredContent: result } : {}),

@@ -22,6 +22,8 @@ export interface TestApp {
   http(): ReturnType<typeof request>;
   /** Creates a user and an agent through the admin API; returns ids and the agent key. */
   newAgent(options?: NewAgentOptions): Promise<TestAgent>;
+  /** Another agent of `of`'s user, through the admin API. */
+  newSibling(of: TestAgent, agentName?: string): Promise<TestAgent>;
   close(): Promise<void>;
 }
 
@@ -106,6 +108,14 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}): Promise<TestApp
         keyId: agent.body.key_id,
         apiKey: agent.body.api_key,
       };
+    },
+    async newSibling(of: TestAgent, agentName = uniqueName('agent')) {
+      const agent = await http()
+        .post(`/admin/users/${of.userId}/agents`)
+        .set({ Authorization: `Bearer ${adminToken}` })
+        .send({ name: agentName })
+        .expect(201);
+      return { ...of, agentId: agent.body.id, agentName: agent.body.name, keyId: agent.body.key_id, apiKey: agent.body.api_key };
     },
     close: () => app.close(),
   };

@@ -25,3 +25,13 @@ export class PageQueryDto implements PageQuery {
   @Min(0)
   offset: number = 0;
 }
+
+/**
+ * A page selected with `count(*) OVER () AS total` and the total number of
+ * matches. Past the end the page has no row to carry the total, so `count`
+ * (the same filter, counted) supplies it.
+ */
+export async function pageAndTotal<T>(rows: (T & { total: string | number })[], count: () => Promise<number>): Promise<[T[], number]> {
+  if (rows.length === 0) return [[], await count()];
+  return [rows.map(({ total: _total, ...row }) => row as T), Number(rows[0].total)];
+}

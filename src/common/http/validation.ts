@@ -90,13 +90,19 @@ export async function validateDto<T extends object>(dto: new () => T, input: unk
   return instance;
 }
 
+/** The largest PostgreSQL `integer` (ids, parent ids, sort orders). */
+export const PG_INT_MAX = 2_147_483_647;
+
+/** How a bad integer id is reported, in a path (ParseId) and in MCP arguments alike. */
+export const idRule = (field: string) => `${field} must be a positive integer`;
+
 /** A path parameter that must be a positive integer id (a PostgreSQL integer). */
 @Injectable()
 export class ParseId implements PipeTransform<string, number> {
   transform(value: string, metadata: ArgumentMetadata): number {
     const n = /^\d{1,10}$/.test(value) ? Number(value) : NaN;
-    if (n >= 1 && n <= 2_147_483_647) return n;
+    if (n >= 1 && n <= PG_INT_MAX) return n;
     const field = metadata.data ?? 'id';
-    throw validationFailed([{ field, message: `${field} must be a positive integer` }]);
+    throw validationFailed([{ field, message: idRule(field) }]);
   }
 }

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import type { Response, Test } from 'supertest';
+import type { TestAgent, TestApp } from './test-app';
+
+export type Method = 'get' | 'post' | 'put' | 'delete';
+
+export interface AuditRow {
+  event_type: string;
+  agent_id: string | null;
+  user_id: string | null;
+}
+
+/** A fresh X-Request-ID, so a test can find the audit events of one request. */
+export const newRid = (label = 'req') => `${label}-${randomUUID()}`;
+
+/** Status and detail of an error response (application/problem+json). */
+export function problem(res: Response): { status: number; detail: string } {
+  const body = JSON.parse(res.text) as { status: number; detail: string };
+  return { status: res.status, detail: body.detail };
+}
+
+/** Asserts status and detail together, so a failure shows both. */
+export function expectProblem(res: Response, status: number, detail?: string | RegExp): void {
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const expected = detail === undefined ? expect.any(String) : typeof detail === 'string' ? detail : expect.stringMatching(detail);
+  expect(problem(res)).toEqual({ status, detail: expected });
+}
+
+/** REST requests as an agent, and the audit events they left (by request id); `app` is read at call time. */
+export function agentRequests(app: () => TestApp) {
+  /** A request as `agent`, with a fresh (or the given) X-Request-ID; non-object JSON bodies are sent raw. */
+  function as(agent: TestAgent, method: Method, path: string, body?: unknown, rid: string = newRid()): Test {
+    const req = app().http()[method](path).set('X-Api-Key', agent.apiKey).set('X-Request-ID', rid);
+    if (body === undefined) return req;
+    if (typeof body === 'object' && body !== null) return req.send(body);
+    return req.set('Content-Type', 'application/json').send(JSON.stringify(body));
+  }
+
+  function audit(rid: string): Promise<AuditRow[]> {
+    return app().db.query(`SELECT event_type, agent_id, user_id FROM audit_events WHERE request_id = $1 ORDER BY seq`, [rid]);
+  }
+
+  async function expectAudited(rid: string, eventType: string, agent: TestAgent): Promise<void> {
+    expect(await audit(rid)).toEqual([{ event_type: eventType, agent_id: agent.agentId, user_id: agent.userId }]);
+  }
+
+  async function expectNotAudited(rid: string): Promise<void> {
+    expect(await audit(rid)).toEqual([]);
+  }
+
+  return { as, audit, expectAudited, expectNotAudited };
+}
+
+/** Request ids starting with this prefix get their audit insert refused (see refuseAuditFor). */
+export const AUDIT_FAIL = 'audit-fail';
+
+/**
+ * Makes the database refuse every audit event of a request whose id starts with
+ * AUDIT_FAIL, for the enclosing describe block: proves a write rolls back with its event.
+ */
+export function refuseAuditFor(app: () => TestApp): void {
+  beforeAll(async () => {
+    await app().db.query(`
+      CREATE FUNCTION test_refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.request_id LIKE '${AUDIT_FAIL}-%' THEN RAISE EXCEPTION 'audit refused by test'; END IF;
+        RETURN NEW;
+      END $$`);
+    await app().db.query(`CREATE TRIGGER test_refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION test_refuse_audit()`);
+  });
+  afterAll(async () => {
+    await app().db.query(`DROP TRIGGER IF EXISTS test_refuse_audit ON audit_events`);
+    await app().db.query(`DROP FUNCTION IF EXISTS test_refuse_audit()`);
+  });
+}
