@@ -472,6 +472,18 @@ describe('LucyAPI handoffs and sessions', () => {
       expect(await sessionCount(f.a1a)).toBe(before);
     });
 
+    it('no body at all is 422 "Request body must be a JSON object" (spec §5.4: `{}` is the empty body), nothing recorded', async () => {
+      const before = await sessionCount(f.a1a);
+      const rid = newRid('s-nobody');
+      const res = await as(f.a1a, 'post', '/sessions', undefined, rid);
+      expectProblem(res, 422, 'Request body must be a JSON object');
+      expect(res.body.errors).toEqual([{ field: 'body', message: 'Request body must be a JSON object' }]);
+      await expectNotAudited(rid);
+      const nullBody = await as(f.a1a, 'post', '/sessions', null);
+      expect(nullBody.status).toBe(422);
+      expect(await sessionCount(f.a1a)).toBe(before);
+    });
+
     it('GET /sessions/last gives the later of two sessions, per agent (A1b’s sessions never show for A1a)', async () => {
       const g = await fixture();
       const first = await as(g.a1a, 'post', '/sessions', { project: 'one' }).expect(201);

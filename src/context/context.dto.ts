@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { PageQueryDto } from '../common/http/paging';
-import { PG_INT_MAX } from '../common/http/validation';
+import { BodyRequired, PG_INT_MAX } from '../common/http/validation';
 
 /**
  * Request bodies of the agent-scoped API. Absent fields mean "unchanged";
@@ -83,6 +83,8 @@ export class UpdateNodeDto extends PartialTitledDto {
 export class CreateAgentMemoryDto extends TitledDto {}
 export class UpdateAgentMemoryDto extends PartialTitledDto {}
 
+/** LucyAPI's POST /sessions needs a JSON body (`{}` when there is no project). */
+@BodyRequired()
 export class CreateSessionDto {
   @ApiPropertyOptional({ example: 'mnemo', nullable: true, type: String, maxLength: 500, description: 'Project context' })
   @IsOptional()

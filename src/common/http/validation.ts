@@ -37,6 +37,15 @@ export function validationFailed(errors: FieldError[]): AppError {
   return AppError.validation(detail, errors);
 }
 
+const NOT_AN_OBJECT: FieldError = { field: 'body', message: 'Request body must be a JSON object' };
+const BODY_REQUIRED = Symbol('bodyRequired');
+
+/**
+ * A body DTO whose fields are all optional still needs a body (`{}` at least):
+ * without this, a missing body counts as `{}`.
+ */
+export const BodyRequired = (): ClassDecorator => (target) => Reflect.defineMetadata(BODY_REQUIRED, true, target);
+
 /**
  * The global pipe: DTO validation with class-validator. Unknown body fields are
  * stripped (ignored), a body that is not a JSON object is a 422, and every
@@ -56,9 +65,12 @@ export class RequestValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const isDtoBody = metadata.type === 'body' && typeof metadata.metatype === 'function' && metadata.metatype !== Object;
-    if (isDtoBody && (value === undefined || value === null)) value = {};
+    if (isDtoBody && (value === undefined || value === null)) {
+      if (Reflect.getMetadata(BODY_REQUIRED, metadata.metatype as object)) throw validationFailed([NOT_AN_OBJECT]);
+      value = {};
+    }
     if (isDtoBody && (typeof value !== 'object' || Array.isArray(value))) {
-      throw validationFailed([{ field: 'body', message: 'Request body must be a JSON object' }]);
+      throw validationFailed([NOT_AN_OBJECT]);
     }
     if (isDtoBody) refuseProtoKeys(value);
     return super.transform(value, metadata);
@@ -81,7 +93,7 @@ export class ParseUuid implements PipeTransform<string, string> {
  */
 export async function validateDto<T extends object>(dto: new () => T, input: unknown): Promise<T> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw validationFailed([{ field: 'body', message: 'Request body must be a JSON object' }]);
+    throw validationFailed([NOT_AN_OBJECT]);
   }
   refuseProtoKeys(input);
   const instance = plainToInstance(dto, input);
