@@ -3,6 +3,7 @@ import { ScopedMemories1795305600000 } from './1795305600000-ScopedMemories';
 import { ScopedMemoryIndexes1795309200000 } from './1795309200000-ScopedMemoryIndexes';
 import { AgentContext1795316400000 } from './1795316400000-AgentContext';
 import { AgentContextVersion1795320000000 } from './1795320000000-AgentContextVersion';
+import { UserKnowledge1795323600000 } from './1795323600000-UserKnowledge';
 
 /** Every migration, oldest first. Class references (no globs) work the same in ts-jest and dist/. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   ScopedMemoryIndexes1795309200000,
   AgentContext1795316400000,
   AgentContextVersion1795320000000,
+  UserKnowledge1795323600000,
 ];

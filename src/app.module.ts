@@ -10,6 +10,7 @@ import { RequestValidationPipe } from './common/http/validation';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { ContextModule } from './context/context.module';
+import { KnowledgeModule } from './knowledge/knowledge.module';
 import { DatabaseModule } from './database/database.module';
 import { IdentityApiModule, IdentityModule } from './identity/identity.module';
 import { McpModule } from './mcp/mcp.module';
@@ -39,6 +40,7 @@ export class AppModule {
         SystemModule,
         MemoriesModule,
         ContextModule,
+        KnowledgeModule,
       ],
       providers: [
         NestLogger,

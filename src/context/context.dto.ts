@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { PageQueryDto } from '../common/http/paging';
+import { PartialTitledDto, TITLE_RULE, TitledDto, trimmed } from '../common/http/titled.dto';
 import { BodyRequired, PG_INT_MAX } from '../common/http/validation';
 
 /**
@@ -9,44 +10,8 @@ import { BodyRequired, PG_INT_MAX } from '../common/http/validation';
  * `description: null` clears a description (REST and MCP alike); `title: null` is refused.
  */
 
-const TITLE_RULE = 'title must be 1-500 characters';
-const DESCRIPTION_RULE = 'description must be a string of at most 100000 characters, or null';
-
 export const PARENT_RULE = 'parent_id must be an integer >= 0';
 export const SORT_RULE = `sort_order must be an integer from ${-PG_INT_MAX - 1} to ${PG_INT_MAX}`;
-
-const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-
-class TitledDto {
-  @ApiProperty({ example: 'Communication style', maxLength: 500 })
-  @Transform(trimmed)
-  @IsString({ message: TITLE_RULE })
-  @MinLength(1, { message: TITLE_RULE })
-  @MaxLength(500, { message: TITLE_RULE })
-  title: string;
-
-  @ApiPropertyOptional({ example: 'Plain, direct, no filler.', nullable: true, type: String, maxLength: 100000 })
-  @IsOptional()
-  @IsString({ message: DESCRIPTION_RULE })
-  @MaxLength(100000, { message: DESCRIPTION_RULE })
-  description?: string | null;
-}
-
-class PartialTitledDto {
-  @ApiPropertyOptional({ maxLength: 500, description: 'Absent = unchanged; null is refused' })
-  @ValidateIf((o: PartialTitledDto) => o.title !== undefined)
-  @Transform(trimmed)
-  @IsString({ message: TITLE_RULE })
-  @MinLength(1, { message: TITLE_RULE })
-  @MaxLength(500, { message: TITLE_RULE })
-  title?: string;
-
-  @ApiPropertyOptional({ nullable: true, type: String, maxLength: 100000, description: 'Absent = unchanged; null clears it' })
-  @IsOptional()
-  @IsString({ message: DESCRIPTION_RULE })
-  @MaxLength(100000, { message: DESCRIPTION_RULE })
-  description?: string | null;
-}
 
 export class CreateNodeDto extends TitledDto {
   @ApiPropertyOptional({ default: 0, description: '0 for a root node; else a node of the same tree' })

@@ -1,6 +1,7 @@
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { PageQueryDto } from '../common/http/paging';
-import { idRule, PG_INT_MAX } from '../common/http/validation';
+import { PG_INT_MAX } from '../common/http/validation';
+import { all, RowId } from '../mcp/tool-args';
 import {
   CreateAgentMemoryDto,
   CreateHandoffDto,
@@ -22,19 +23,8 @@ import {
 
 const AGENT_NAME_RULE = 'agent_name must be a string of at most 64 characters';
 
-/** Applies several property decorators as one. */
-const all =
-  (...decorators: PropertyDecorator[]): PropertyDecorator =>
-  (target, key) => {
-    for (const decorate of decorators) decorate(target, key);
-  };
-
 /** Optional `agent_name` (the path's `{name}`). */
 const AgentName = () => all(IsOptional(), IsString({ message: AGENT_NAME_RULE }), MaxLength(64, { message: AGENT_NAME_RULE }));
-
-/** A row id (the path's `{pkid}`, `{id}`): a positive PostgreSQL integer. */
-const RowId = (field: string) =>
-  all(IsInt({ message: idRule(field) }), Min(1, { message: idRule(field) }), Max(PG_INT_MAX, { message: idRule(field) }));
 
 export class AgentArgs {
   @AgentName() agent_name?: string;
