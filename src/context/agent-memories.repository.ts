@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { assignments } from '../database/assignments';
 import { pageAndTotal, PageQuery } from '../common/http/paging';
 
 export interface AgentMemory {
@@ -45,13 +46,8 @@ export class AgentMemoriesRepository {
 
   /** Updates the given fields; null when the memory does not exist. */
   async update(em: EntityManager, agentId: string, pkid: number, f: { title?: string; description?: string | null }) {
-    const sets: string[] = [];
     const values: unknown[] = [agentId, pkid];
-    for (const column of ['title', 'description'] as const) {
-      if (f[column] === undefined) continue;
-      values.push(f[column]);
-      sets.push(`${column} = $${values.length}`);
-    }
+    const sets = assignments({ ...f }, values);
     const rows: [AgentMemory[], number] = await em.query(
       `UPDATE agent_memories SET ${sets.join(', ')}, updated_at = now()
         WHERE agent_id = $1 AND pkid = $2 RETURNING ${COLUMNS}`,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { assignments } from '../database/assignments';
 import { pageAndTotal, PageQuery } from '../common/http/paging';
 import { lockForTransaction } from '../database/advisory-lock';
 
@@ -86,13 +87,8 @@ export class AgentTreesRepository {
   }
 
   async update(em: EntityManager, kind: TreeKind, agentId: string, pkid: number, f: NodeFields): Promise<TreeNode> {
-    const sets: string[] = [];
     const values: unknown[] = [agentId, pkid];
-    for (const column of ['title', 'description', 'parent_id', 'sort_order'] as const) {
-      if (f[column] === undefined) continue;
-      values.push(f[column]);
-      sets.push(`${column} = $${values.length}`);
-    }
+    const sets = assignments({ ...f }, values);
     const rows: [TreeNode[], number] = await em.query(
       `UPDATE ${kind} SET ${sets.join(', ')}, updated_at = now()
         WHERE agent_id = $1 AND pkid = $2 RETURNING ${COLUMNS}`,

@@ -2,6 +2,7 @@ import { Ctx, Payload } from '@nestjs/microservices';
 import { McpContext, McpController, Tool } from '@rekog/mcp-nest';
 import { z } from 'zod';
 import { McpToolRunner } from '../mcp/mcp-tool-runner';
+import { deleteTool, readTool, writeTool } from '../mcp/tool-annotations';
 import { toolParams } from '../mcp/tool-params';
 import { AgentMemoriesService } from './agent-memories.service';
 import { TreeKind } from './agent-trees.repository';
@@ -75,10 +76,6 @@ const P = {
   sent: toolParams(page, AgentPageArgs),
 };
 
-const read = { readOnlyHint: true, openWorldHint: false } as const;
-const write = { readOnlyHint: false, destructiveHint: false, openWorldHint: false } as const;
-const destroy = { readOnlyHint: false, destructiveHint: true, openWorldHint: false } as const;
-
 /** MCP tools of the agent-scoped API, over the services the REST routes use (same access rules, same errors). */
 @McpController()
 export class AgentContextTools {
@@ -106,147 +103,147 @@ export class AgentContextTools {
 
   // --- always-load --------------------------------------------------------------------------
 
-  @Tool({ name: 'get_always_load', description: 'All always-load nodes (flat, with descriptions).', parameters: P.agentPage.advertised, annotations: read })
+  @Tool({ name: 'get_always_load', description: 'All always-load nodes (flat, with descriptions).', parameters: P.agentPage.advertised, annotations: readTool })
   getAlwaysLoad(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.agentPage, (a, call) => this.trees.list(call.caller, 'always_load', a.agent_name, a));
   }
 
-  @Tool({ name: 'get_always_load_item', description: 'An always-load node and its children.', parameters: P.node.advertised, annotations: read })
+  @Tool({ name: 'get_always_load_item', description: 'An always-load node and its children.', parameters: P.node.advertised, annotations: readTool })
   getAlwaysLoadItem(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.getNode('always_load', args, ctx);
   }
 
-  @Tool({ name: 'create_always_load', description: 'Add an always-load node (your own tree only).', parameters: P.createNode.advertised, annotations: write })
+  @Tool({ name: 'create_always_load', description: 'Add an always-load node (your own tree only).', parameters: P.createNode.advertised, annotations: writeTool })
   createAlwaysLoad(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.createNode('always_load', args, ctx);
   }
 
-  @Tool({ name: 'update_always_load', description: 'Update an always-load node; absent fields unchanged, description null clears.', parameters: P.updateNode.advertised, annotations: write })
+  @Tool({ name: 'update_always_load', description: 'Update an always-load node; absent fields unchanged, description null clears.', parameters: P.updateNode.advertised, annotations: writeTool })
   updateAlwaysLoad(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.updateNode('always_load', args, ctx);
   }
 
-  @Tool({ name: 'move_always_load', description: 'Move an always-load node under another parent (0 = root); cycles are refused.', parameters: P.moveNode.advertised, annotations: write })
+  @Tool({ name: 'move_always_load', description: 'Move an always-load node under another parent (0 = root); cycles are refused.', parameters: P.moveNode.advertised, annotations: writeTool })
   moveAlwaysLoad(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.moveNode('always_load', args, ctx);
   }
 
-  @Tool({ name: 'delete_always_load', description: 'Delete an always-load node and its subtree.', parameters: P.node.advertised, annotations: destroy })
+  @Tool({ name: 'delete_always_load', description: 'Delete an always-load node and its subtree.', parameters: P.node.advertised, annotations: deleteTool })
   deleteAlwaysLoad(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.deleteNode('always_load', args, ctx);
   }
 
   // --- memories -----------------------------------------------------------------------------
 
-  @Tool({ name: 'get_memories', description: "An agent's memories (personal details).", parameters: P.agentPage.advertised, annotations: read })
+  @Tool({ name: 'get_memories', description: "An agent's memories (personal details).", parameters: P.agentPage.advertised, annotations: readTool })
   getMemories(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.agentPage, (a, call) => this.memories.list(call.caller, a.agent_name, a));
   }
 
-  @Tool({ name: 'get_memory', description: 'One memory.', parameters: P.memory.advertised, annotations: read })
+  @Tool({ name: 'get_memory', description: 'One memory.', parameters: P.memory.advertised, annotations: readTool })
   getMemory(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.memory, (a, call) => this.memories.get(call.caller, a.agent_name, a.pkid));
   }
 
-  @Tool({ name: 'create_memory', description: 'Add a memory (your own only).', parameters: P.createMemory.advertised, annotations: write })
+  @Tool({ name: 'create_memory', description: 'Add a memory (your own only).', parameters: P.createMemory.advertised, annotations: writeTool })
   createMemory(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.createMemory, (a, call) => this.memories.create(call, a.agent_name, a));
   }
 
-  @Tool({ name: 'update_memory', description: 'Update a memory; absent fields unchanged, description null clears.', parameters: P.updateMemory.advertised, annotations: write })
+  @Tool({ name: 'update_memory', description: 'Update a memory; absent fields unchanged, description null clears.', parameters: P.updateMemory.advertised, annotations: writeTool })
   updateMemory(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.updateMemory, (a, call) => this.memories.update(call, a.agent_name, a.pkid, a));
   }
 
-  @Tool({ name: 'delete_memory', description: 'Delete a memory.', parameters: P.memory.advertised, annotations: destroy })
+  @Tool({ name: 'delete_memory', description: 'Delete a memory.', parameters: P.memory.advertised, annotations: deleteTool })
   deleteMemory(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.memory, (a, call) => this.memories.remove(call, a.agent_name, a.pkid));
   }
 
   // --- preferences --------------------------------------------------------------------------
 
-  @Tool({ name: 'get_preferences', description: 'The preferences manifest (root preferences).', parameters: P.agentPage.advertised, annotations: read })
+  @Tool({ name: 'get_preferences', description: 'The preferences manifest (root preferences).', parameters: P.agentPage.advertised, annotations: readTool })
   getPreferences(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.agentPage, (a, call) => this.trees.roots(call.caller, 'preferences', a.agent_name, a));
   }
 
-  @Tool({ name: 'get_preference', description: 'A preference node and its children.', parameters: P.node.advertised, annotations: read })
+  @Tool({ name: 'get_preference', description: 'A preference node and its children.', parameters: P.node.advertised, annotations: readTool })
   getPreference(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.getNode('preferences', args, ctx);
   }
 
-  @Tool({ name: 'get_preference_tree', description: 'The whole preferences tree, nested, with descriptions.', parameters: P.agent.advertised, annotations: read })
+  @Tool({ name: 'get_preference_tree', description: 'The whole preferences tree, nested, with descriptions.', parameters: P.agent.advertised, annotations: readTool })
   getPreferenceTree(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.agent, (a, call) => this.trees.tree(call.caller, 'preferences', a.agent_name));
   }
 
-  @Tool({ name: 'create_preference', description: 'Add a preference node (your own tree only).', parameters: P.createNode.advertised, annotations: write })
+  @Tool({ name: 'create_preference', description: 'Add a preference node (your own tree only).', parameters: P.createNode.advertised, annotations: writeTool })
   createPreference(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.createNode('preferences', args, ctx);
   }
 
-  @Tool({ name: 'update_preference', description: 'Update a preference node; absent fields unchanged, description null clears.', parameters: P.updateNode.advertised, annotations: write })
+  @Tool({ name: 'update_preference', description: 'Update a preference node; absent fields unchanged, description null clears.', parameters: P.updateNode.advertised, annotations: writeTool })
   updatePreference(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.updateNode('preferences', args, ctx);
   }
 
-  @Tool({ name: 'move_preference', description: 'Move a preference node under another parent (0 = root); cycles are refused.', parameters: P.moveNode.advertised, annotations: write })
+  @Tool({ name: 'move_preference', description: 'Move a preference node under another parent (0 = root); cycles are refused.', parameters: P.moveNode.advertised, annotations: writeTool })
   movePreference(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.moveNode('preferences', args, ctx);
   }
 
-  @Tool({ name: 'delete_preference', description: 'Delete a preference node and its subtree.', parameters: P.node.advertised, annotations: destroy })
+  @Tool({ name: 'delete_preference', description: 'Delete a preference node and its subtree.', parameters: P.node.advertised, annotations: deleteTool })
   deletePreference(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.deleteNode('preferences', args, ctx);
   }
 
   // --- sessions -----------------------------------------------------------------------------
 
-  @Tool({ name: 'create_session', description: 'Record the start of your conversation.', parameters: P.session.advertised, annotations: write })
+  @Tool({ name: 'create_session', description: 'Record the start of your conversation.', parameters: P.session.advertised, annotations: writeTool })
   createSession(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.session, (a, call) => this.sessions.create(call, a.project));
   }
 
-  @Tool({ name: 'get_last_session', description: 'Your newest session.', parameters: P.none.advertised, annotations: read })
+  @Tool({ name: 'get_last_session', description: 'Your newest session.', parameters: P.none.advertised, annotations: readTool })
   getLastSession(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.none, (_a, call) => this.sessions.last(call.caller));
   }
 
-  @Tool({ name: 'update_session_notes', description: 'Set the notes of one of your sessions (null clears).', parameters: P.notes.advertised, annotations: write })
+  @Tool({ name: 'update_session_notes', description: 'Set the notes of one of your sessions (null clears).', parameters: P.notes.advertised, annotations: writeTool })
   updateSessionNotes(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.notes, (a, call) => this.sessions.setNotes(call, a.session_id, a.notes));
   }
 
   // --- handoffs -----------------------------------------------------------------------------
 
-  @Tool({ name: 'list_handoffs', description: "An agent's handoffs, oldest first (pending by default).", parameters: P.handoffs.advertised, annotations: read })
+  @Tool({ name: 'list_handoffs', description: "An agent's handoffs, oldest first (pending by default).", parameters: P.handoffs.advertised, annotations: readTool })
   listHandoffs(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.handoffs, (a, call) =>
       this.handoffs.list(call.caller, a.agent_name, a.status ?? 'pending', a),
     );
   }
 
-  @Tool({ name: 'get_handoff', description: 'One handoff, in any state.', parameters: P.handoff.advertised, annotations: read })
+  @Tool({ name: 'get_handoff', description: 'One handoff, in any state.', parameters: P.handoff.advertised, annotations: readTool })
   getHandoff(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.handoff, (a, call) => this.handoffs.get(call.caller, a.agent_name, a.handoff_id));
   }
 
-  @Tool({ name: 'create_handoff', description: 'Leave a handoff for an agent of your user (you are recorded as sender).', parameters: P.createHandoff.advertised, annotations: write })
+  @Tool({ name: 'create_handoff', description: 'Leave a handoff for an agent of your user (you are recorded as sender).', parameters: P.createHandoff.advertised, annotations: writeTool })
   createHandoff(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.createHandoff, (a, call) => this.handoffs.create(call, a.agent_name, a));
   }
 
-  @Tool({ name: 'pickup_handoff', description: 'Pick up one of your pending handoffs (exactly once).', parameters: P.handoff.advertised, annotations: write })
+  @Tool({ name: 'pickup_handoff', description: 'Pick up one of your pending handoffs (exactly once).', parameters: P.handoff.advertised, annotations: writeTool })
   pickupHandoff(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.handoff, (a, call) => this.handoffs.pickup(call, a.agent_name, a.handoff_id));
   }
 
-  @Tool({ name: 'delete_handoff', description: 'Delete a handoff (yours any time; one you sent while pending).', parameters: P.handoff.advertised, annotations: destroy })
+  @Tool({ name: 'delete_handoff', description: 'Delete a handoff (yours any time; one you sent while pending).', parameters: P.handoff.advertised, annotations: deleteTool })
   deleteHandoff(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.handoff, (a, call) => this.handoffs.remove(call, a.agent_name, a.handoff_id));
   }
 
-  @Tool({ name: 'list_sent_handoffs', description: 'Handoffs you created, newest first.', parameters: P.sent.advertised, annotations: read })
+  @Tool({ name: 'list_sent_handoffs', description: 'Handoffs you created, newest first.', parameters: P.sent.advertised, annotations: readTool })
   listSentHandoffs(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.sent, (a, call) => this.handoffs.sent(call.caller, a));
   }

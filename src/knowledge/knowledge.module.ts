@@ -1,4 +1,8 @@
 import { Module } from '@nestjs/common';
+import { HintTools } from './hint.tools';
+import { HintsController } from './hints.controller';
+import { HintsService } from './hints.service';
+import { KnowledgeAudit } from './knowledge-audit';
 import { KnowledgeTools } from './knowledge.tools';
 import { ObjectAccess } from './object-access';
 import { ProjectSectionsService } from './project-sections.service';
@@ -6,10 +10,14 @@ import { ProjectsController } from './projects.controller';
 import { ProjectsService } from './projects.service';
 import { SharingController } from './sharing.controller';
 import { SharingService } from './sharing.service';
+import { WikiTools } from './wiki.tools';
+import { WikiSectionsService } from './wiki-sections.service';
+import { WikisController } from './wikis.controller';
+import { WikisService } from './wikis.service';
 
-/** LucyAPI's user-scoped half: projects, sharing (wikis, hints and nudges to come). */
+/** LucyAPI's user-scoped half: projects, wikis, hints, sharing (nudges and documents to come). */
 @Module({
-  controllers: [ProjectsController, SharingController, KnowledgeTools],
-  providers: [ObjectAccess, ProjectsService, ProjectSectionsService, SharingService],
+  controllers: [ProjectsController, WikisController, HintsController, SharingController, KnowledgeTools, WikiTools, HintTools],
+  providers: [ObjectAccess, KnowledgeAudit, ProjectsService, ProjectSectionsService, WikisService, WikiSectionsService, HintsService, SharingService],
 })
 export class KnowledgeModule {}

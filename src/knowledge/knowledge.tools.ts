@@ -2,6 +2,7 @@ import { Ctx, Payload } from '@nestjs/microservices';
 import { McpContext, McpController, Tool } from '@rekog/mcp-nest';
 import { z } from 'zod';
 import { McpToolRunner } from '../mcp/mcp-tool-runner';
+import { deleteTool, readTool, writeTool } from '../mcp/tool-annotations';
 import { toolParams } from '../mcp/tool-params';
 import {
   CreateSectionArgs,
@@ -58,10 +59,6 @@ const P = {
   page: toolParams(page, PageArgs),
 };
 
-const read = { readOnlyHint: true, openWorldHint: false } as const;
-const write = { readOnlyHint: false, destructiveHint: false, openWorldHint: false } as const;
-const destroy = { readOnlyHint: false, destructiveHint: true, openWorldHint: false } as const;
-
 /** MCP tools for projects and sharing, over the REST routes' services: shared objects are seen and edited exactly as over REST. */
 @McpController()
 export class KnowledgeTools {
@@ -72,7 +69,7 @@ export class KnowledgeTools {
     private readonly sharing: SharingService,
   ) {}
 
-  @Tool({ name: 'get_project_statuses', description: 'The six project statuses, in order.', parameters: P.none.advertised, annotations: read })
+  @Tool({ name: 'get_project_statuses', description: 'The six project statuses, in order.', parameters: P.none.advertised, annotations: readTool })
   getProjectStatuses(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.none, () => this.projects.statuses());
   }
@@ -81,48 +78,48 @@ export class KnowledgeTools {
     name: 'get_projects',
     description: 'Projects of your user and those shared to it (access, permission_level), by project_id; status filters by code.',
     parameters: P.projects.advertised,
-    annotations: read,
+    annotations: readTool,
   })
   getProjects(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.projects, (a, call) => this.projects.list(call.caller, a.status, a));
   }
 
-  @Tool({ name: 'get_project', description: 'A project with all its sections (flat).', parameters: P.project.advertised, annotations: read })
+  @Tool({ name: 'get_project', description: 'A project with all its sections (flat).', parameters: P.project.advertised, annotations: readTool })
   getProject(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.project, (a, call) => this.projects.get(call.caller, a.project_id));
   }
 
-  @Tool({ name: 'get_section', description: 'A project section and its immediate children.', parameters: P.section.advertised, annotations: read })
+  @Tool({ name: 'get_section', description: 'A project section and its immediate children.', parameters: P.section.advertised, annotations: readTool })
   getSection(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.section, (a, call) => this.sections.get(call.caller, a.project_id, a.section_id));
   }
 
-  @Tool({ name: 'create_project', description: 'Create a project owned by your user.', parameters: P.createProject.advertised, annotations: write })
+  @Tool({ name: 'create_project', description: 'Create a project owned by your user.', parameters: P.createProject.advertised, annotations: writeTool })
   createProject(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.createProject, (a, call) => this.projects.create(call, a));
   }
 
-  @Tool({ name: 'create_section', description: 'Add a section to a project (owner or edit share).', parameters: P.createSection.advertised, annotations: write })
+  @Tool({ name: 'create_section', description: 'Add a section to a project (owner or edit share).', parameters: P.createSection.advertised, annotations: writeTool })
   createSection(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.createSection, (a, call) => this.sections.create(call, a.project_id, a));
   }
 
-  @Tool({ name: 'update_project', description: 'Update title, description or status (owner or edit share).', parameters: P.updateProject.advertised, annotations: write })
+  @Tool({ name: 'update_project', description: 'Update title, description or status (owner or edit share).', parameters: P.updateProject.advertised, annotations: writeTool })
   updateProject(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.updateProject, (a, call) => this.projects.update(call, a.project_id, a));
   }
 
-  @Tool({ name: 'update_section', description: 'Update a project section (owner or edit share).', parameters: P.updateSection.advertised, annotations: write })
+  @Tool({ name: 'update_section', description: 'Update a project section (owner or edit share).', parameters: P.updateSection.advertised, annotations: writeTool })
   updateSection(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.updateSection, (a, call) => this.sections.update(call, a.project_id, a.section_id, a));
   }
 
-  @Tool({ name: 'delete_project', description: 'Delete a project with its sections and shares (owner only).', parameters: P.project.advertised, annotations: destroy })
+  @Tool({ name: 'delete_project', description: 'Delete a project with its sections and shares (owner only).', parameters: P.project.advertised, annotations: deleteTool })
   deleteProject(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.project, (a, call) => this.projects.remove(call, a.project_id));
   }
 
-  @Tool({ name: 'delete_section', description: 'Delete a section with its subtree (owner or full share).', parameters: P.section.advertised, annotations: destroy })
+  @Tool({ name: 'delete_section', description: 'Delete a section with its subtree (owner or full share).', parameters: P.section.advertised, annotations: deleteTool })
   deleteSection(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.section, (a, call) => this.sections.remove(call, a.project_id, a.section_id));
   }
@@ -131,18 +128,18 @@ export class KnowledgeTools {
     name: 'share_object',
     description: 'Share a project (1), hint category (2, a root hint) or wiki (3) you own with another user; again changes the level.',
     parameters: P.share.advertised,
-    annotations: write,
+    annotations: writeTool,
   })
   shareObject(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.share, async (a, call) => ({ shared: (await this.sharing.share(call, a)).shared }));
   }
 
-  @Tool({ name: 'revoke_share', description: 'Revoke a share you made, or leave one made to you.', parameters: P.shareId.advertised, annotations: destroy })
+  @Tool({ name: 'revoke_share', description: 'Revoke a share you made, or leave one made to you.', parameters: P.shareId.advertised, annotations: deleteTool })
   revokeShare(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.shareId, (a, call) => this.sharing.remove(call, a.share_id));
   }
 
-  @Tool({ name: 'get_shared_by_me', description: 'Shares your user made.', parameters: P.page.advertised, annotations: read })
+  @Tool({ name: 'get_shared_by_me', description: 'Shares your user made.', parameters: P.page.advertised, annotations: readTool })
   getSharedByMe(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.page, async (a, call) => {
       const { shares, ...paging } = await this.sharing.byMe(call.caller, a);
@@ -150,7 +147,7 @@ export class KnowledgeTools {
     });
   }
 
-  @Tool({ name: 'get_shared_to_me', description: 'Shares made to your user.', parameters: P.page.advertised, annotations: read })
+  @Tool({ name: 'get_shared_to_me', description: 'Shares made to your user.', parameters: P.page.advertised, annotations: readTool })
   getSharedToMe(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.page, async (a, call) => {
       const { shares, ...paging } = await this.sharing.toMe(call.caller, a);

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
 import { AgentCall, Caller } from '../common/auth/actor';
 import { AppError } from '../common/errors/app-error';
 import { pageAndTotal, PageQuery } from '../common/http/paging';
+import { assignments } from '../database/assignments';
+import { KnowledgeAudit } from './knowledge-audit';
 import { EDIT, FULL, ObjectAccess, READ } from './object-access';
 import { CreateProjectDto, UpdateProjectDto } from './projects.dto';
 
@@ -28,7 +29,7 @@ export class ProjectsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly access: ObjectAccess,
-    private readonly audit: AuditService,
+    private readonly audit: KnowledgeAudit,
   ) {}
 
   async statuses() {
@@ -95,7 +96,7 @@ export class ProjectsService {
            FROM p JOIN project_statuses st ON st.status_id = p.status_id`,
         [call.caller.userId, input.title, input.description ?? null, input.status_id ?? 1],
       );
-      await this.record(em, call, call.caller.userId, 'PROJECT_CREATE', { project_id: rows[0].project_id });
+      await this.audit.record(em, call, call.caller.userId, 'PROJECT_CREATE', { project_id: rows[0].project_id });
       return { created: rows[0] };
     });
   }
@@ -107,13 +108,8 @@ export class ProjectsService {
     return this.db.transaction(async (em) => {
       if (fields.status_id !== undefined) await this.requireStatus(em, fields.status_id);
       const { ownerId } = await this.access.require(em, call.caller.userId, 'project', projectId, EDIT);
-      const sets: string[] = [];
       const values: unknown[] = [projectId];
-      for (const [column, value] of Object.entries(fields)) {
-        if (value === undefined) continue;
-        values.push(value);
-        sets.push(`${column} = $${values.length}`);
-      }
+      const sets = assignments(fields, values);
       const rows: { project_id: number; title: string; status: string; status_label: string }[] = await em.query(
         `WITH p AS (
            UPDATE projects SET ${sets.join(', ')}, updated_at = now() WHERE project_id = $1
@@ -122,7 +118,7 @@ export class ProjectsService {
            FROM p JOIN project_statuses st ON st.status_id = p.status_id`,
         values,
       );
-      await this.record(em, call, ownerId, 'PROJECT_UPDATE', { project_id: projectId, fields: Object.keys(fields).filter((k) => fields[k as keyof typeof fields] !== undefined) });
+      await this.audit.record(em, call, ownerId, 'PROJECT_UPDATE', { project_id: projectId, fields: Object.keys(fields).filter((k) => fields[k as keyof typeof fields] !== undefined) });
       return { updated: rows[0] };
     });
   }
@@ -133,7 +129,7 @@ export class ProjectsService {
       await this.access.requireOwner(em, call.caller.userId, 'project', projectId);
       const [{ n }] = await em.query(`SELECT count(*)::int AS n FROM project_sections WHERE project_id = $1`, [projectId]);
       await em.query(`DELETE FROM projects WHERE project_id = $1`, [projectId]);
-      await this.record(em, call, call.caller.userId, 'PROJECT_DELETE', { project_id: projectId, sections_deleted: n });
+      await this.audit.record(em, call, call.caller.userId, 'PROJECT_DELETE', { project_id: projectId, sections_deleted: n });
       return { deleted: projectId, sections_deleted: n as number };
     });
   }
@@ -141,15 +137,6 @@ export class ProjectsService {
   /** Requires `level` on the project (READ, EDIT or FULL); returns its owner. */
   requireLevel(em: EntityManager, userId: string, projectId: number, level: typeof READ | typeof EDIT | typeof FULL) {
     return this.access.require(em, userId, 'project', projectId, level);
-  }
-
-  /** Records a project event in the owner's tenant (the acting agent, possibly of a sharee, is the actor). */
-  record(em: EntityManager, call: AgentCall, ownerId: string, eventType: string, meta: Record<string, unknown>) {
-    return this.audit.record(em, call.actor, {
-      userId: ownerId,
-      eventType,
-      meta: ownerId === call.caller.userId ? meta : { ...meta, acting_user_id: call.caller.userId },
-    });
   }
 
   private async statusIdOfCode(code: string): Promise<number> {
