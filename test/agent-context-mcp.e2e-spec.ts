@@ -410,6 +410,8 @@ describe('Agent context MCP tools (official SDK client over HTTP)', () => {
         projects_manifest: [],
         last_session: null,
         pending_handoffs: [],
+        hints_compact: [],
+        actionable_nudges: [],
       });
       expect(context.time.tz).toBe('Europe/Berlin');
     });
@@ -433,7 +435,18 @@ describe('Agent context MCP tools (official SDK client over HTTP)', () => {
       const viaRest = restOk<Context>(await rest(owner, 'get', `/agents/${owner.agentName}/context`));
       expect(withoutTime(mcp)).toEqual(withoutTime(viaRest));
       expect(Object.keys(mcp).sort()).toEqual(
-        ['agent', 'always_load', 'last_session', 'memories', 'pending_handoffs', 'preferences_manifest', 'projects_manifest', 'time'],
+        [
+          'actionable_nudges',
+          'agent',
+          'always_load',
+          'hints_compact',
+          'last_session',
+          'memories',
+          'pending_handoffs',
+          'preferences_manifest',
+          'projects_manifest',
+          'time',
+        ],
       );
       expect(mcp.time).toEqual({
         utc: expect.stringMatching(ISO),

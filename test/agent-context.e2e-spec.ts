@@ -891,11 +891,13 @@ describe('LucyAPI agent-scoped API: always-load, preferences, memories, context,
       await createNode('preferences', f.a1b, { title: 'A1b pref' });
     });
 
-    it('has exactly agent, time, always_load (no descriptions), memories, preferences_manifest, projects_manifest, last_session, pending_handoffs', async () => {
+    it('has exactly agent, time, always_load (no descriptions), memories, preferences_manifest, projects_manifest, last_session, pending_handoffs, hints_compact, actionable_nudges', async () => {
       const res = await as(f.a1a, 'get', `/agents/${f.a1a.agentName}/context`).expect(200);
       expect(Object.keys(res.body).sort()).toEqual([
+        'actionable_nudges',
         'agent',
         'always_load',
+        'hints_compact',
         'last_session',
         'memories',
         'pending_handoffs',

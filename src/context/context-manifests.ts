@@ -20,7 +20,7 @@ const CACHE_BYTES = 64 * 1024 * 1024;
  * json_agg separates elements with ", newline "; a raw newline cannot occur
  * inside a JSON string, so replacing that sequence only compacts the separators.
  */
-const compactAgg = (aggregate: string) => `replace(coalesce(${aggregate}, '[]')::text, E', \\n ', ',')`;
+export const compactAgg = (aggregate: string) => `replace(coalesce(${aggregate}, '[]')::text, E', \\n ', ',')`;
 
 /** The manifest and its version, read in one snapshot. Rows become JSON through a lateral row (cheaper than json_build_object). */
 const MANIFEST_SQL = `

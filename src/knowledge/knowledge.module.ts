@@ -3,6 +3,9 @@ import { HintTools } from './hint.tools';
 import { HintsController } from './hints.controller';
 import { HintsService } from './hints.service';
 import { KnowledgeAudit } from './knowledge-audit';
+import { NudgeTools } from './nudge.tools';
+import { NudgesController } from './nudges.controller';
+import { NudgesService } from './nudges.service';
 import { KnowledgeTools } from './knowledge.tools';
 import { ObjectAccess } from './object-access';
 import { ProjectSectionsService } from './project-sections.service';
@@ -15,9 +18,29 @@ import { WikiSectionsService } from './wiki-sections.service';
 import { WikisController } from './wikis.controller';
 import { WikisService } from './wikis.service';
 
-/** LucyAPI's user-scoped half: projects, wikis, hints, sharing (nudges and documents to come). */
+/** LucyAPI's user-scoped half: projects, wikis, hints, nudges, sharing (documents to come). */
 @Module({
-  controllers: [ProjectsController, WikisController, HintsController, SharingController, KnowledgeTools, WikiTools, HintTools],
-  providers: [ObjectAccess, KnowledgeAudit, ProjectsService, ProjectSectionsService, WikisService, WikiSectionsService, HintsService, SharingService],
+  controllers: [
+    ProjectsController,
+    WikisController,
+    HintsController,
+    NudgesController,
+    SharingController,
+    KnowledgeTools,
+    WikiTools,
+    HintTools,
+    NudgeTools,
+  ],
+  providers: [
+    ObjectAccess,
+    KnowledgeAudit,
+    ProjectsService,
+    ProjectSectionsService,
+    WikisService,
+    WikiSectionsService,
+    HintsService,
+    NudgesService,
+    SharingService,
+  ],
 })
 export class KnowledgeModule {}

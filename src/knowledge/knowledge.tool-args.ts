@@ -3,6 +3,7 @@ import { PageQueryDto } from '../common/http/paging';
 import { RowId } from '../mcp/tool-args';
 import { CreateSectionDto, UpdateProjectDto, UpdateSectionDto } from './projects.dto';
 import { UpdateHintDto } from './hints.dto';
+import { UpdateNudgeDto } from './nudges.dto';
 import { CreateWikiSectionDto, UpdateWikiDto, UpdateWikiSectionDto } from './wikis.dto';
 
 /** MCP argument classes: the REST bodies plus the path ids, with the same rules and messages. */
@@ -70,4 +71,12 @@ export class HintArgs {
 
 export class UpdateHintArgs extends UpdateHintDto {
   @RowId('hint_id') hint_id: number;
+}
+
+export class NudgeArgs {
+  @RowId('nudge_id') nudge_id: number;
+}
+
+export class UpdateNudgeArgs extends UpdateNudgeDto {
+  @RowId('nudge_id') nudge_id: number;
 }

@@ -1,0 +1,59 @@
+import { Ctx, Payload } from '@nestjs/microservices';
+import { McpContext, McpController, Tool } from '@rekog/mcp-nest';
+import { z } from 'zod';
+import { McpToolRunner } from '../mcp/mcp-tool-runner';
+import { deleteTool, readTool, writeTool } from '../mcp/tool-annotations';
+import { toolParams } from '../mcp/tool-params';
+import { NudgeArgs, PageArgs, UpdateNudgeArgs } from './knowledge.tool-args';
+import { CreateNudgeDto } from './nudges.dto';
+import { NudgesService } from './nudges.service';
+
+const nudgeId = z.number().int().describe('Nudge id');
+const title = z.string().describe('Title (1-500 characters)');
+const description = z.string().nullable().optional().describe('Text; null clears it on update');
+const dueDate = z.string().nullable().optional().describe('YYYY-MM-DD; absent or null: ASAP');
+const page = { limit: z.number().int().optional(), offset: z.number().int().optional() };
+
+const P = {
+  page: toolParams(page, PageArgs),
+  nudge: toolParams({ nudge_id: nudgeId }, NudgeArgs),
+  create: toolParams({ title, description, due_date: dueDate }, CreateNudgeDto),
+  update: toolParams(
+    { nudge_id: nudgeId, title: title.optional(), description, due_date: dueDate, clear_due_date: z.boolean().optional().describe('true makes it ASAP') },
+    UpdateNudgeArgs,
+  ),
+};
+
+/** MCP tools for nudges (deadline reminders of your user). */
+@McpController()
+export class NudgeTools {
+  constructor(
+    private readonly tools: McpToolRunner,
+    private readonly nudges: NudgesService,
+  ) {}
+
+  @Tool({ name: 'get_nudges', description: 'Your nudges: ASAP first, then the soonest due.', parameters: P.page.advertised, annotations: readTool })
+  getNudges(@Payload() args: unknown, @Ctx() ctx: McpContext) {
+    return this.tools.run(ctx, args, P.page, (a, call) => this.nudges.list(call.caller, a));
+  }
+
+  @Tool({ name: 'get_nudge', description: 'One nudge.', parameters: P.nudge.advertised, annotations: readTool })
+  getNudge(@Payload() args: unknown, @Ctx() ctx: McpContext) {
+    return this.tools.run(ctx, args, P.nudge, (a, call) => this.nudges.get(call.caller, a.nudge_id));
+  }
+
+  @Tool({ name: 'create_nudge', description: 'Create a nudge (no due_date: ASAP).', parameters: P.create.advertised, annotations: writeTool })
+  createNudge(@Payload() args: unknown, @Ctx() ctx: McpContext) {
+    return this.tools.run(ctx, args, P.create, (a, call) => this.nudges.create(call, a));
+  }
+
+  @Tool({ name: 'update_nudge', description: 'Update a nudge; due_date null or clear_due_date true makes it ASAP.', parameters: P.update.advertised, annotations: writeTool })
+  updateNudge(@Payload() args: unknown, @Ctx() ctx: McpContext) {
+    return this.tools.run(ctx, args, P.update, (a, call) => this.nudges.update(call, a.nudge_id, a));
+  }
+
+  @Tool({ name: 'delete_nudge', description: 'Delete a nudge.', parameters: P.nudge.advertised, annotations: deleteTool })
+  deleteNudge(@Payload() args: unknown, @Ctx() ctx: McpContext) {
+    return this.tools.run(ctx, args, P.nudge, (a, call) => this.nudges.remove(call, a.nudge_id));
+  }
+}
