@@ -10,6 +10,7 @@ import { RequestValidationPipe } from './common/http/validation';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { ContextModule } from './context/context.module';
+import { DocumentsModule } from './documents/documents.module';
 import { KnowledgeModule } from './knowledge/knowledge.module';
 import { DatabaseModule } from './database/database.module';
 import { IdentityApiModule, IdentityModule } from './identity/identity.module';
@@ -41,6 +42,7 @@ export class AppModule {
         MemoriesModule,
         ContextModule,
         KnowledgeModule,
+        DocumentsModule,
       ],
       providers: [
         NestLogger,

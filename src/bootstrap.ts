@@ -22,7 +22,7 @@ export interface CreateAppOptions {
 }
 
 /** A configuration whose database and admin token are settled (see main.ts). */
-export type ResolvedConfig = AppConfig & { databaseUrl: string; adminToken: string };
+export type ResolvedConfig = AppConfig & { databaseUrl: string; adminToken: string; docLinkSecret: string };
 
 /**
  * Builds the whole application — used by main.ts and by the e2e tests, so both

@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { createApp } from './bootstrap';
 import { loadDotEnv } from './common/dotenv';
 import { createRootLogger } from './common/http/logging';
-import { resolveAdminToken } from './config/admin-token';
+import { resolveAdminToken, resolveDocLinkSecret } from './config/admin-token';
 import { ConfigError, loadConfig } from './config/config';
 import { EmbeddedDatabase, EmbeddedInstanceRunning, openEmbeddedDatabase } from './database/embedded-postgres';
 import { AgentsService } from './identity/agents.service';
@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createRootLogger(config).child({ context: 'Main' });
   const admin = resolveAdminToken(config);
+  const docLinkSecret = resolveDocLinkSecret(config).value;
 
   let embedded: EmbeddedDatabase | undefined;
   let app: NestExpressApplication | undefined;
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
       embedded = await openEmbeddedDatabase({ home: config.home, role: 'server', log: (m) => log.info(m) });
       databaseUrl = embedded.url;
     }
-    app = await createApp({ ...config, databaseUrl, adminToken: admin.token });
+    app = await createApp({ ...config, databaseUrl, adminToken: admin.token, docLinkSecret });
     const seeded = await seedDemoIfEmpty(
       app.get<DataSource>(getDataSourceToken()),
       app.get(UsersService),

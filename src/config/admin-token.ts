@@ -1,7 +1,7 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { generateAdminToken } from '../identity/credentials';
 import type { AppConfig } from './config';
+import { HomeSecret, resolveHomeSecret } from './home-secret';
 
 export interface AdminToken {
   token: string;
@@ -11,21 +11,25 @@ export interface AdminToken {
   generated: boolean;
 }
 
-/**
- * MNEMO_ADMIN_TOKEN when set; otherwise the token kept in `$MNEMO_HOME/admin-token`
- * (mode 0600), generated on the first start and reused after.
- */
+/** MNEMO_ADMIN_TOKEN when set; otherwise `$MNEMO_HOME/admin-token`, generated on the first start. */
 export function resolveAdminToken(config: Pick<AppConfig, 'adminToken' | 'home'>): AdminToken {
-  if (config.adminToken) return { token: config.adminToken, file: null, generated: false };
-  const file = path.join(config.home, 'admin-token');
-  if (fs.existsSync(file)) {
-    fs.chmodSync(file, 0o600);
-    const token = fs.readFileSync(file, 'utf8').trim();
-    if (token.length >= 24) return { token, file, generated: false };
-    throw new Error(`${file} does not hold a valid admin token; delete it to generate a new one`);
-  }
-  fs.mkdirSync(config.home, { recursive: true, mode: 0o755 });
-  const token = generateAdminToken();
-  fs.writeFileSync(file, token + '\n', { mode: 0o600, flag: 'wx' });
-  return { token, file, generated: true };
+  const secret = resolveHomeSecret({
+    fromEnv: config.adminToken,
+    home: config.home,
+    fileName: 'admin-token',
+    minLength: 24,
+    generate: generateAdminToken,
+  });
+  return { token: secret.value, file: secret.file, generated: secret.generated };
+}
+
+/** DOC_LINK_SECRET when set; otherwise `$MNEMO_HOME/doc-link-secret` (256 random bits), generated on the first start. */
+export function resolveDocLinkSecret(config: Pick<AppConfig, 'docLinkSecret' | 'home'>): HomeSecret {
+  return resolveHomeSecret({
+    fromEnv: config.docLinkSecret,
+    home: config.home,
+    fileName: 'doc-link-secret',
+    minLength: 32,
+    generate: () => randomBytes(32).toString('base64url'),
+  });
 }

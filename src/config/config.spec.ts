@@ -84,6 +84,8 @@ describe('loadConfig', () => {
         MERGE_LIMIT: '500',
         GRANT_TTL_HOURS: '1',
         MEMORY_RETENTION_DAYS: '0',
+        DOC_LINK_SECRET: 's'.repeat(32),
+        DOC_LINK_TTL_HOURS: '720',
       });
       expect(config).toEqual({
         port: 9001,
@@ -100,7 +102,19 @@ describe('loadConfig', () => {
         mergeLimit: 500,
         grantTtlHours: 1,
         memoryRetentionDays: 0,
+        docLinkSecret: 's'.repeat(32),
+        docLinkTtlHours: 720,
       });
+    });
+
+    it('defaults the document links: a generated secret (unset here) valid for 24 hours', () => {
+      expect(loadConfig({})).toMatchObject({ docLinkSecret: undefined, docLinkTtlHours: 24 });
+    });
+
+    it('refuses a short DOC_LINK_SECRET and a TTL outside 1-720 hours, naming the variable', () => {
+      expect(() => loadConfig({ DOC_LINK_SECRET: 'short' })).toThrow(/DOC_LINK_SECRET/);
+      expect(() => loadConfig({ DOC_LINK_TTL_HOURS: '0' })).toThrow(/DOC_LINK_TTL_HOURS/);
+      expect(() => loadConfig({ DOC_LINK_TTL_HOURS: '721' })).toThrow(/DOC_LINK_TTL_HOURS/);
     });
 
     it('defaults the scoped-memory settings', () => {

@@ -58,6 +58,8 @@ const envSchema = z.object({
   MERGE_LIMIT: intBetween(1, 500).default(50),
   GRANT_TTL_HOURS: intBetween(1, 8760).default(24),
   MEMORY_RETENTION_DAYS: intBetween(0, 3650).default(30),
+  DOC_LINK_SECRET: z.string().min(32, 'must be at least 32 characters').max(512).optional(),
+  DOC_LINK_TTL_HOURS: intBetween(1, 720).default(24),
 });
 
 export interface AppConfig {
@@ -80,6 +82,10 @@ export interface AppConfig {
   grantTtlHours: number;
   /** Scoped memories and grants expired longer than this are deleted by the sweep. */
   memoryRetentionDays: number;
+  /** Signs document links; unset means generated on first start into `$MNEMO_HOME/doc-link-secret`. */
+  docLinkSecret?: string;
+  /** How long a signed document link opens. */
+  docLinkTtlHours: number;
 }
 
 export class ConfigError extends Error {}
@@ -113,5 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     mergeLimit: e.MERGE_LIMIT,
     grantTtlHours: e.GRANT_TTL_HOURS,
     memoryRetentionDays: e.MEMORY_RETENTION_DAYS,
+    docLinkSecret: e.DOC_LINK_SECRET,
+    docLinkTtlHours: e.DOC_LINK_TTL_HOURS,
   };
 }

@@ -6,10 +6,10 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import { JsonText } from '../common/http/json-text';
 import { Params, Sql } from '../database/sql';
 import { stampActionableNudges } from '../knowledge/nudges.service';
-import { TimeService } from '../system/time.service';
+import { TimeService, TimeView } from '../system/time.service';
 import { AgentAccess } from './agent-access';
 import { AgentTreesRepository } from './agent-trees.repository';
-import { compactAgg, ContextManifests } from './context-manifests';
+import { compactAgg, ContextManifests, Manifest } from './context-manifests';
 import { SessionsService } from './sessions.service';
 
 /** Pending handoffs listed in the context (the full queue is GET /agents/{name}/handoffs). */
@@ -86,19 +86,15 @@ export class ContextService {
     const params = new Params();
     params.add(agent.id);
     params.add(time.tz);
-    const [live] = await this.sql.query<LiveRow>(LIVE_SQL, params);
-    const manifest = await this.manifests.at(agent.id, live.version);
-    // Assembled from JSON texts: the manifest can hold thousands of titles, rendered once per version.
-    const context = new JsonText(
-      `{"agent":${JSON.stringify(agent.name)},"time":${JSON.stringify(time)},` +
-        `"always_load":${manifest.always_load},"memories":${manifest.memories},` +
-        `"preferences_manifest":${manifest.preferences_manifest},"projects_manifest":${live.projects_manifest},` +
-        `"last_session":${live.last_session ?? 'null'},"pending_handoffs":${live.pending_handoffs},` +
-        `"hints_compact":${live.hints_compact},"actionable_nudges":${live.actionable_nudges}}`,
-    );
-    if (!startSession) return context;
+    if (!startSession) {
+      const [live] = await this.sql.query<LiveRow>(LIVE_SQL, params);
+      return this.assemble(agent.name, time, live, await this.manifests.at(agent.id, live.version));
+    }
+    // The nudges stamped by this read and the session start commit together: a failed start reminds of nothing.
     return this.db.transaction(async (em) => {
+      const [live]: LiveRow[] = await em.query(LIVE_SQL, params.values);
       const { session, previous } = await this.sessions.start(em, call, null);
+      const context = this.assemble(agent.name, time, live, await this.manifests.at(agent.id, live.version));
       return context.with({
         session: { session_id: session.session_id, started_at: session.started_at },
         previous_session: previous && {
@@ -109,6 +105,17 @@ export class ContextService {
         },
       });
     });
+  }
+
+  /** The payload from JSON texts: the manifest can hold thousands of titles, rendered once per version. */
+  private assemble(agent: string, time: TimeView, live: LiveRow, manifest: Manifest): JsonText {
+    return new JsonText(
+      `{"agent":${JSON.stringify(agent)},"time":${JSON.stringify(time)},` +
+        `"always_load":${manifest.always_load},"memories":${manifest.memories},` +
+        `"preferences_manifest":${manifest.preferences_manifest},"projects_manifest":${live.projects_manifest},` +
+        `"last_session":${live.last_session ?? 'null'},"pending_handoffs":${live.pending_handoffs},` +
+        `"hints_compact":${live.hints_compact},"actionable_nudges":${live.actionable_nudges}}`,
+    );
   }
 
   /** The caller's always-load rows in full, and the URLs of the agent API (never carrying a key). */

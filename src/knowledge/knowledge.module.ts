@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DocLinks } from '../documents/doc-links';
 import { HintTools } from './hint.tools';
 import { HintsController } from './hints.controller';
 import { HintsService } from './hints.service';
@@ -32,6 +33,7 @@ import { WikisService } from './wikis.service';
     NudgeTools,
   ],
   providers: [
+    DocLinks,
     ObjectAccess,
     KnowledgeAudit,
     ProjectsService,
@@ -42,5 +44,6 @@ import { WikisService } from './wikis.service';
     NudgesService,
     SharingService,
   ],
+  exports: [ObjectAccess, DocLinks],
 })
 export class KnowledgeModule {}

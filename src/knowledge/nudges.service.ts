@@ -55,6 +55,10 @@ export class NudgesService {
 
   /** `due_date: null` or `clear_due_date: true` makes it ASAP; a date replaces it; absent keeps it. */
   async update(call: AgentCall, nudgeId: number, input: UpdateNudgeDto) {
+    if (input.clear_due_date === true && typeof input.due_date === 'string') {
+      const message = 'Give due_date or clear_due_date, not both';
+      throw AppError.validation(message, [{ field: 'clear_due_date', message }]);
+    }
     const dueDate = input.clear_due_date === true ? null : input.due_date;
     const fields = { title: input.title, description: input.description, due_date: dueDate };
     if (Object.values(fields).every((v) => v === undefined)) throw AppError.badRequest(NO_FIELDS);

@@ -5,6 +5,8 @@ import { PartialTitledDto, TitledDto } from '../common/http/titled.dto';
 import { PG_INT_MAX } from '../common/http/validation';
 
 const STATUS_ID_RULE = 'status_id must be a project status id (see GET /project-statuses)';
+/** Status ids are a smallint (the six statuses are 1-6). */
+const STATUS_ID_MAX = 32767;
 const PARENT_RULE = 'parent_id must be an integer >= 0';
 const FILE_PATH_RULE = 'file_path must be a string of at most 1000 characters, or null';
 
@@ -13,7 +15,7 @@ export class CreateProjectDto extends TitledDto {
   @IsOptional()
   @IsInt({ message: STATUS_ID_RULE })
   @Min(1, { message: STATUS_ID_RULE })
-  @Max(PG_INT_MAX, { message: STATUS_ID_RULE })
+  @Max(STATUS_ID_MAX, { message: STATUS_ID_RULE })
   status_id?: number;
 }
 
@@ -22,7 +24,7 @@ export class UpdateProjectDto extends PartialTitledDto {
   @ValidateIf((o: UpdateProjectDto) => o.status_id !== undefined)
   @IsInt({ message: STATUS_ID_RULE })
   @Min(1, { message: STATUS_ID_RULE })
-  @Max(PG_INT_MAX, { message: STATUS_ID_RULE })
+  @Max(STATUS_ID_MAX, { message: STATUS_ID_RULE })
   status_id?: number;
 }
 

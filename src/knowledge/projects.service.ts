@@ -5,6 +5,7 @@ import { AgentCall, Caller } from '../common/auth/actor';
 import { AppError } from '../common/errors/app-error';
 import { pageAndTotal, PageQuery } from '../common/http/paging';
 import { assignments } from '../database/assignments';
+import { DocLinks } from '../documents/doc-links';
 import { KnowledgeAudit } from './knowledge-audit';
 import { EDIT, FULL, ObjectAccess, READ } from './object-access';
 import { CreateProjectDto, UpdateProjectDto } from './projects.dto';
@@ -15,7 +16,14 @@ const STATUS_RULE = 'status_id must be a project status id (see GET /project-sta
 
 /** A project as lists and reads show it; `access` and `permission_level` are the caller's. */
 const PROJECT_COLUMNS = `p.project_id, p.title, p.description, st.code AS status, st.label AS status_label,
-  CASE WHEN p.user_id = $1 THEN 'owned' ELSE 'shared' END AS access, v.level AS permission_level, p.created_at, p.updated_at`;
+  CASE WHEN p.user_id = $1 THEN 'owned' ELSE 'shared' END AS access, v.level AS permission_level, p.created_at, p.updated_at,
+  p.user_id AS owner_id`;
+
+interface ProjectRow {
+  project_id: number;
+  owner_id: string;
+  [column: string]: unknown;
+}
 
 /** The projects the user sees: owned (level 3) and shared to them (the share's level). */
 const VISIBLE_PROJECTS = `
@@ -30,6 +38,7 @@ export class ProjectsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly access: ObjectAccess,
     private readonly audit: KnowledgeAudit,
+    private readonly links: DocLinks,
   ) {}
 
   async statuses() {
@@ -49,7 +58,7 @@ export class ProjectsService {
          ${filter} ORDER BY p.project_id LIMIT $2 OFFSET $3`,
       params,
     );
-    const [projects, total] = await pageAndTotal(rows, async () => {
+    const [found, total] = await pageAndTotal(rows as (ProjectRow & { total: string })[], async () => {
       const [row] = await this.db.query(
         `WITH v AS (${VISIBLE_PROJECTS})
          SELECT count(*) AS n FROM v JOIN projects p USING (project_id) JOIN project_statuses st ON st.status_id = p.status_id
@@ -58,7 +67,7 @@ export class ProjectsService {
       );
       return Number(row.n);
     });
-    return { projects, total, limit: page.limit, offset: page.offset };
+    return { projects: found.map((p) => this.withDocumentUrl(p)), total, limit: page.limit, offset: page.offset };
   }
 
   /** One project with all its sections, flat, ordered (parent_id, section_id). */
@@ -74,7 +83,7 @@ export class ProjectsService {
 
   /** The project's header as the user sees it; 404 without read access. */
   async header(em: EntityManager, userId: string, projectId: number) {
-    const rows: unknown[] = await em.query(
+    const rows: ProjectRow[] = await em.query(
       `WITH v AS (${VISIBLE_PROJECTS})
        SELECT ${PROJECT_COLUMNS}
          FROM v JOIN projects p USING (project_id) JOIN project_statuses st ON st.status_id = p.status_id
@@ -82,7 +91,12 @@ export class ProjectsService {
       [userId, projectId],
     );
     if (!rows[0]) throw AppError.notFound(PROJECT_NOT_FOUND);
-    return rows[0] as Record<string, unknown>;
+    return this.withDocumentUrl(rows[0]);
+  }
+
+  /** The project as shown: the owner's id goes into the signed document link only. */
+  private withDocumentUrl({ owner_id: ownerId, ...project }: ProjectRow) {
+    return { ...project, document_url: this.links.url('project', project.project_id, ownerId) };
   }
 
   async create(call: AgentCall, input: CreateProjectDto) {
@@ -127,6 +141,8 @@ export class ProjectsService {
   async remove(call: AgentCall, projectId: number) {
     return this.db.transaction(async (em) => {
       await this.access.requireOwner(em, call.caller.userId, 'project', projectId);
+      // Locked first: a section added meanwhile commits before the count (and goes with the project).
+      await em.query(`SELECT 1 FROM projects WHERE project_id = $1 FOR UPDATE`, [projectId]);
       const [{ n }] = await em.query(`SELECT count(*)::int AS n FROM project_sections WHERE project_id = $1`, [projectId]);
       await em.query(`DELETE FROM projects WHERE project_id = $1`, [projectId]);
       await this.audit.record(em, call, call.caller.userId, 'PROJECT_DELETE', { project_id: projectId, sections_deleted: n });

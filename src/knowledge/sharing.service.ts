@@ -85,10 +85,11 @@ export class SharingService {
       const share = rows[0][0];
       if (!share) throw AppError.notFound(SHARE_NOT_FOUND);
       const bySharer = share.shared_by_user_id === call.caller.userId;
+      // In the sharer's tenant (whose object it is), also when the recipient leaves.
       await this.audit.record(em, call.actor, {
-        userId: call.caller.userId,
+        userId: share.shared_by_user_id,
         eventType: 'SHARE_REVOKE',
-        meta: { share_id: shareId, by: bySharer ? 'sharer' : 'recipient' },
+        meta: bySharer ? { share_id: shareId, by: 'sharer' } : { share_id: shareId, by: 'recipient', acting_user_id: call.caller.userId },
       });
       return bySharer ? { revoked: shareId } : { left: shareId };
     });
@@ -116,8 +117,8 @@ export class SharingService {
 
   /** The recipient named by id or user name: not the caller's own user; 404 when unknown. */
   private async recipient(caller: Caller, input: ShareDto): Promise<{ id: string; name: string }> {
-    const byId = input.shared_to_user_id !== undefined;
-    const byName = input.shared_to_user_name !== undefined;
+    const byId = input.shared_to_user_id != null;
+    const byName = input.shared_to_user_name != null;
     if (byId === byName) {
       const message = 'Give exactly one of shared_to_user_id and shared_to_user_name';
       throw AppError.validation(message, [{ field: 'shared_to_user_id', message }]);

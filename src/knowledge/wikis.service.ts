@@ -6,6 +6,7 @@ import { AppError } from '../common/errors/app-error';
 import { pageAndTotal, PageQuery } from '../common/http/paging';
 import { assignments } from '../database/assignments';
 import { EDIT, ObjectAccess, READ } from './object-access';
+import { DocLinks } from '../documents/doc-links';
 import { KnowledgeAudit } from './knowledge-audit';
 import { NO_FIELDS } from './projects.service';
 import { CreateWikiDto, UpdateWikiDto } from './wikis.dto';
@@ -19,7 +20,14 @@ const VISIBLE_WIKIS = `
   SELECT wiki_id, permission_level FROM shared_objects WHERE shared_to_user_id = $1 AND object_type_id = 3`;
 
 const WIKI_COLUMNS = `w.wiki_id, w.title, w.description,
-  CASE WHEN w.user_id = $1 THEN 'owned' ELSE 'shared' END AS access, v.level AS permission_level, w.created_at, w.updated_at`;
+  CASE WHEN w.user_id = $1 THEN 'owned' ELSE 'shared' END AS access, v.level AS permission_level, w.created_at, w.updated_at,
+  w.user_id AS owner_id`;
+
+interface WikiRow {
+  wiki_id: number;
+  owner_id: string;
+  [column: string]: unknown;
+}
 
 /** A section's tags, sorted (byte order, so clients sort the same way). */
 export const SECTION_TAGS = (alias: string) =>
@@ -32,6 +40,7 @@ export class WikisService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly access: ObjectAccess,
     private readonly audit: KnowledgeAudit,
+    private readonly links: DocLinks,
   ) {}
 
   async list(caller: Caller, page: PageQuery) {
@@ -41,16 +50,16 @@ export class WikisService {
          FROM v JOIN wikis w USING (wiki_id) ORDER BY w.wiki_id LIMIT $2 OFFSET $3`,
       [caller.userId, page.limit, page.offset],
     );
-    const [wikis, total] = await pageAndTotal(rows, async () => {
+    const [found, total] = await pageAndTotal(rows as (WikiRow & { total: string })[], async () => {
       const [row] = await this.db.query(`WITH v AS (${VISIBLE_WIKIS}) SELECT count(*) AS n FROM v`, [caller.userId]);
       return Number(row.n);
     });
-    return { wikis, total, limit: page.limit, offset: page.offset };
+    return { wikis: found.map((w) => this.withDocumentUrl(w)), total, limit: page.limit, offset: page.offset };
   }
 
   /** A wiki with all its sections (flat, (parent_id, section_id)), each with its tags. */
   async get(caller: Caller, wikiId: number) {
-    const rows: Record<string, unknown>[] = await this.db.query(
+    const rows: WikiRow[] = await this.db.query(
       `WITH v AS (${VISIBLE_WIKIS}) SELECT ${WIKI_COLUMNS} FROM v JOIN wikis w USING (wiki_id) WHERE w.wiki_id = $2`,
       [caller.userId, wikiId],
     );
@@ -60,7 +69,12 @@ export class WikisService {
          FROM wiki_sections s WHERE s.wiki_id = $1 ORDER BY s.parent_id, s.section_id`,
       [wikiId],
     );
-    return { wiki: rows[0], sections };
+    return { wiki: this.withDocumentUrl(rows[0]), sections };
+  }
+
+  /** The wiki as shown: the owner's id goes into the signed document link only. */
+  private withDocumentUrl({ owner_id: ownerId, ...wiki }: WikiRow) {
+    return { ...wiki, document_url: this.links.url('wiki', wiki.wiki_id, ownerId) };
   }
 
   /** The distinct tags used in a wiki, sorted. */
@@ -129,6 +143,8 @@ export class WikisService {
   async remove(call: AgentCall, wikiId: number) {
     return this.db.transaction(async (em) => {
       await this.access.requireOwner(em, call.caller.userId, 'wiki', wikiId);
+      // Locked first: a section added meanwhile commits before the count (and goes with the wiki).
+      await em.query(`SELECT 1 FROM wikis WHERE wiki_id = $1 FOR UPDATE`, [wikiId]);
       const [{ n }] = await em.query(`SELECT count(*)::int AS n FROM wiki_sections WHERE wiki_id = $1`, [wikiId]);
       await em.query(`DELETE FROM wikis WHERE wiki_id = $1`, [wikiId]);
       await this.audit.record(em, call, call.caller.userId, 'WIKI_DELETE', { wiki_id: wikiId, sections_deleted: n });

@@ -71,6 +71,7 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}): Promise<TestApp
     ...loadConfig({ LOG_LEVEL: 'info', ...env }),
     databaseUrl,
     adminToken,
+    docLinkSecret: `test-doc-links-${randomBytes(24).toString('hex')}`,
   };
   const logs: string[] = [];
   const logStream = new Writable({

@@ -64,6 +64,8 @@ export class RequestValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // Path parameters stay the raw text: ParseId and ParseUuid check it (converting first would let "93.0" or "0x5d" pass as 93).
+    if (metadata.type === 'param') return value;
     const isDtoBody = metadata.type === 'body' && typeof metadata.metatype === 'function' && metadata.metatype !== Object;
     if (isDtoBody && (value === undefined || value === null)) {
       if (Reflect.getMetadata(BODY_REQUIRED, metadata.metatype as object)) throw validationFailed([NOT_AN_OBJECT]);

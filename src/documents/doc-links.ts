@@ -1,0 +1,38 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+
+export type DocumentKind = 'project' | 'wiki';
+
+/**
+ * Signed links that open a project or wiki document in a browser without a
+ * key: HMAC-SHA256 over the kind, id, owner and expiry. Expiries are whole
+ * minutes, so a link is stable for a minute.
+ */
+@Injectable()
+export class DocLinks {
+  private readonly secret: string;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    if (!config.docLinkSecret) throw new Error('docLinkSecret is not configured');
+    this.secret = config.docLinkSecret;
+  }
+
+  url(kind: DocumentKind, id: number, ownerId: string, now = Date.now()): string {
+    const exp = Math.ceil(now / 60_000) * 60 + this.config.docLinkTtlHours * 3600;
+    return `${this.config.publicBaseUrl}/doc/${kind}s/${id}?exp=${exp}&sig=${this.sign(kind, id, ownerId, exp)}`;
+  }
+
+  /** Whether `sig` signs this object and `exp` (unix seconds) has not passed. */
+  verify(kind: DocumentKind, id: number, ownerId: string, exp: unknown, sig: unknown, now = Date.now()): boolean {
+    if (typeof exp !== 'string' || !/^\d{1,12}$/.test(exp) || typeof sig !== 'string') return false;
+    if (Number(exp) * 1000 <= now) return false;
+    const expected = Buffer.from(this.sign(kind, id, ownerId, Number(exp)));
+    const given = Buffer.from(sig);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  private sign(kind: DocumentKind, id: number, ownerId: string, exp: number): string {
+    return createHmac('sha256', this.secret).update(`${kind}-document\n${id}\n${ownerId}\n${exp}`).digest('base64url');
+  }
+}

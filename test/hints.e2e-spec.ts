@@ -1,0 +1,851 @@
+import type { Response, Test } from 'supertest';
+import { agentRequests, AUDIT_FAIL, expectProblem, Method, newRid, problem, refuseAuditFor } from './support/agent-requests';
+import { startTestApp, TestAgent, TestApp, uniqueName } from './support/test-app';
+
+/*
+ * LucyAPI hint categories and hints (spec §1.7, §3.10, §5.8 with the bracketed
+ * fixes): categories are root hints (their own category), children inherit the
+ * category, hints are shared by category and a sharee's hint belongs to the
+ * category's owner; the sharing matrix, audit in the owner's tenant, rollback
+ * when the audit insert fails, and subtree deletes racing child creates, over
+ * HTTP against real PostgreSQL. Fixtures: user U1 with agents A1a and A1b,
+ * user U2 with A2, user U3 with A3. Expected texts are written out here, never
+ * imported from src/.
+ */
+
+const HINT_NOT_FOUND = 'Hint not found';
+const PARENT_NOT_FOUND = 'Parent hint not found';
+const NO_FIELDS = 'No fields to update';
+const NOT_OWNER = 'Object not found or you are not the owner';
+const NOT_A_CATEGORY = 'Only a hint category (a root hint) can be shared';
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+/** An id no test creates (PostgreSQL integer maximum). */
+const MISSING = 2_147_483_647;
+
+interface Fixture {
+  a1a: TestAgent;
+  a1b: TestAgent;
+  a2: TestAgent;
+  a3: TestAgent;
+}
+
+interface ListedHint {
+  hint_id: number;
+  parent_id: number;
+  title: string;
+  description: string | null;
+  hint_category_id: number;
+  sort_order: number;
+  created_at: string;
+  updated_at: string;
+  access: 'owned' | 'shared';
+  permission_level: number;
+}
+
+const hintIds = (hints: { hint_id: number }[]) => hints.map((h) => h.hint_id);
+
+describe('LucyAPI hint categories and hints', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+  const { as, expectNotAudited } = agentRequests(() => t);
+
+  /** U1 with A1a and A1b; U2 with A2; U3 with A3. */
+  async function fixture(): Promise<Fixture> {
+    const a1a = await t.newAgent({ userName: uniqueName('u1'), agentName: uniqueName('a1a') });
+    const a1b = await t.newSibling(a1a, uniqueName('a1b'));
+    const a2 = await t.newAgent({ userName: uniqueName('u2'), agentName: uniqueName('a2') });
+    const a3 = await t.newAgent({ userName: uniqueName('u3'), agentName: uniqueName('a3') });
+    return { a1a, a1b, a2, a3 };
+  }
+
+  async function createCategory(agent: TestAgent, title = uniqueName('category'), description?: string): Promise<number> {
+    const res = await as(agent, 'post', '/hint_categories', { title, description }).expect(201);
+    return res.body.created.hint_id as number;
+  }
+
+  async function createHint(agent: TestAgent, parentId: number, title = uniqueName('hint'), description?: string): Promise<number> {
+    const res = await as(agent, 'post', '/hints', { title, description, parent_id: parentId }).expect(201);
+    return res.body.created.hint_id as number;
+  }
+
+  async function share(owner: TestAgent, to: TestAgent, categoryId: number, level: number): Promise<number> {
+    const res = await as(owner, 'post', '/sharing', {
+      object_type_id: 2,
+      object_id: categoryId,
+      shared_to_user_name: to.userName,
+      permission_level: level,
+    }).expect(201);
+    return res.body.shared.share_id as number;
+  }
+
+  async function hintRow(hintId: number): Promise<{ user_id: string; parent_id: number; hint_category_id: number; title: string; description: string | null } | undefined> {
+    const rows = await t.db.query(`SELECT user_id, parent_id, hint_category_id, title, description FROM hints WHERE hint_id = $1`, [hintId]);
+    return rows[0];
+  }
+
+  async function hintCount(agent: TestAgent): Promise<number> {
+    const [row] = await t.db.query(`SELECT count(*)::int AS n FROM hints WHERE user_id = $1`, [agent.userId]);
+    return row.n as number;
+  }
+
+  async function hintUpdatedAt(hintId: number): Promise<number> {
+    const [row] = await t.db.query(`SELECT updated_at FROM hints WHERE hint_id = $1`, [hintId]);
+    return (row.updated_at as Date).getTime();
+  }
+
+  /** Everything stored about a category: its hints and the shares of it. */
+  async function snapshot(categoryId: number) {
+    return {
+      hints: await t.db.query(
+        `SELECT hint_id, user_id, parent_id, hint_category_id, title, description, sort_order, created_at, updated_at
+           FROM hints WHERE hint_category_id = $1 ORDER BY hint_id`,
+        [categoryId],
+      ),
+      shares: await t.db.query(
+        `SELECT share_id, shared_by_user_id, shared_to_user_id, permission_level, updated_at FROM shared_objects WHERE hint_id = $1 ORDER BY share_id`,
+        [categoryId],
+      ),
+    };
+  }
+
+  /** Hints whose parent is not a hint of the same category (must never exist), and shares of missing hints. */
+  async function orphans() {
+    const [row] = await t.db.query(`
+      SELECT
+        (SELECT count(*)::int FROM hints c
+          WHERE c.parent_id <> 0
+            AND NOT EXISTS (SELECT 1 FROM hints p WHERE p.hint_id = c.parent_id AND p.hint_category_id = c.hint_category_id)) AS hints,
+        (SELECT count(*)::int FROM hints c WHERE c.parent_id = 0 AND c.hint_category_id <> c.hint_id) AS roots,
+        (SELECT count(*)::int FROM shared_objects o
+          WHERE o.object_type_id = 2 AND NOT EXISTS (SELECT 1 FROM hints h WHERE h.hint_id = o.object_id)) AS shares`);
+    return row as { hints: number; roots: number; shares: number };
+  }
+  const NO_ORPHANS = { hints: 0, roots: 0, shares: 0 };
+
+  /**
+   * The one audit event of a request: in the owner's tenant, by the acting agent;
+   * a sharee's user is named as meta.acting_user_id.
+   */
+  async function expectKnowledgeAudit(rid: string, eventType: string, acting: TestAgent, owner: TestAgent, meta: Record<string, unknown>): Promise<void> {
+    const rows = await t.db.query(`SELECT event_type, agent_id, user_id, meta FROM audit_events WHERE request_id = $1 ORDER BY seq`, [rid]);
+    const expectedMeta = acting.userId === owner.userId ? meta : { ...meta, acting_user_id: acting.userId };
+    expect(rows).toEqual([{ event_type: eventType, agent_id: acting.agentId, user_id: owner.userId, meta: expectedMeta }]);
+  }
+
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  // ---------------------------------------------------------------------------
+  describe('creating categories and hints', () => {
+    let f: Fixture;
+
+    beforeAll(async () => {
+      f = await fixture();
+    });
+
+    it('the hint routes need an agent key (401)', async () => {
+      for (const [method, path] of [
+        ['get', '/hints'],
+        ['get', '/hints/compact'],
+        ['get', '/hints/1'],
+        ['post', '/hints'],
+        ['post', '/hint_categories'],
+      ] as [Method, string][]) {
+        const req = t.http()[method](path);
+        const res = method === 'post' ? await req.send({ title: 'x' }) : await req;
+        expect({ method, path, status: res.status }).toEqual({ method, path, status: 401 });
+      }
+    });
+
+    it('POST /hint_categories → 201 {created:{hint_id, parent_id:0, title, hint_category_id == hint_id}}, owned by the caller’s user, audited', async () => {
+      const rid = newRid('cat-create');
+      const res = await as(f.a1b, 'post', '/hint_categories', { title: '  Git  ', description: 'Rebase, never merge' }, rid).expect(201);
+      const id = res.body.created.hint_id as number;
+      expect(res.body).toEqual({ created: { hint_id: expect.any(Number), parent_id: 0, title: 'Git', hint_category_id: id } });
+      expect(await hintRow(id)).toEqual({ user_id: f.a1a.userId, parent_id: 0, hint_category_id: id, title: 'Git', description: 'Rebase, never merge' });
+      await expectKnowledgeAudit(rid, 'HINT_CREATE', f.a1b, f.a1a, { hint_id: id, category: true });
+    });
+
+    it('POST /hints with parent_id 0 or without parent_id creates a category the same way', async () => {
+      for (const body of [{ title: 'Zero parent', parent_id: 0 }, { title: 'No parent' }, { title: 'Null description', description: null }]) {
+        const rid = newRid('hint-root');
+        const res = await as(f.a1a, 'post', '/hints', body, rid).expect(201);
+        const id = res.body.created.hint_id as number;
+        expect({ body, res: res.body }).toEqual({ body, res: { created: { hint_id: id, parent_id: 0, title: body.title, hint_category_id: id } } });
+        expect(await hintRow(id)).toMatchObject({ user_id: f.a1a.userId, parent_id: 0, hint_category_id: id, description: null });
+        await expectKnowledgeAudit(rid, 'HINT_CREATE', f.a1a, f.a1a, { hint_id: id, category: true });
+      }
+    });
+
+    it('a child and a grandchild inherit the category; audited with the parent', async () => {
+      const cat = await createCategory(f.a1a, 'Root');
+      const rid = newRid('hint-child');
+      const child = await as(f.a1b, 'post', '/hints', { title: ' Child ', description: 'c', parent_id: cat }, rid).expect(201);
+      const c = child.body.created.hint_id as number;
+      expect(child.body).toEqual({ created: { hint_id: c, parent_id: cat, title: 'Child', hint_category_id: cat } });
+      await expectKnowledgeAudit(rid, 'HINT_CREATE', f.a1b, f.a1a, { hint_id: c, parent_id: cat });
+
+      const grand = await as(f.a1a, 'post', '/hints', { title: 'Grandchild', parent_id: c }).expect(201);
+      const g = grand.body.created.hint_id as number;
+      expect(grand.body).toEqual({ created: { hint_id: g, parent_id: c, title: 'Grandchild', hint_category_id: cat } });
+      expect(await hintRow(c)).toEqual({ user_id: f.a1a.userId, parent_id: cat, hint_category_id: cat, title: 'Child', description: 'c' });
+      expect(await hintRow(g)).toEqual({ user_id: f.a1a.userId, parent_id: c, hint_category_id: cat, title: 'Grandchild', description: null });
+      expect(await orphans()).toEqual(NO_ORPHANS);
+    });
+
+    it('refuses bad bodies: 422, nothing stored or audited (a 501-character title is not a 500)', async () => {
+      const cat = await createCategory(f.a1a);
+      const before = await hintCount(f.a1a);
+      const cases: [string, unknown][] = [
+        ['/hint_categories', {}],
+        ['/hint_categories', { title: '' }],
+        ['/hint_categories', { title: 't'.repeat(501) }],
+        ['/hint_categories', { title: null }],
+        ['/hint_categories', { title: 'ok', description: 'd'.repeat(100_001) }],
+        ['/hint_categories', []],
+        ['/hints', {}],
+        ['/hints', { title: '   ' }],
+        ['/hints', { title: 't'.repeat(501) }],
+        ['/hints', { title: 't'.repeat(501), parent_id: cat }],
+        ['/hints', { title: 5, parent_id: cat }],
+        ['/hints', { title: 'ok', parent_id: -1 }],
+        ['/hints', { title: 'ok', parent_id: 1.5 }],
+        ['/hints', { title: 'ok', parent_id: String(cat) }],
+        ['/hints', { title: 'ok', parent_id: 2_147_483_648 }],
+        ['/hints', { title: 'ok', description: 5, parent_id: cat }],
+        ['/hints', 'text'],
+      ];
+      for (const [path, body] of cases) {
+        const rid = newRid('hint-create-bad');
+        const res = await as(f.a1a, 'post', path, body, rid);
+        expect({ path, body, status: res.status }).toEqual({ path, body, status: 422 });
+        await expectNotAudited(rid);
+      }
+      expect(await hintCount(f.a1a)).toBe(before);
+      const long = await as(f.a1a, 'post', '/hints', { title: 't'.repeat(500), parent_id: cat }).expect(201);
+      expect((await hintRow(long.body.created.hint_id))?.title).toHaveLength(500);
+    });
+
+    it('a missing parent, or another user’s hint without a share, is 404 "Parent hint not found"', async () => {
+      const foreign = await createCategory(f.a2);
+      const foreignChild = await createHint(f.a2, foreign);
+      const before = await snapshot(foreign);
+      const mine = await hintCount(f.a1a);
+      for (const parent of [MISSING, foreign, foreignChild]) {
+        const rid = newRid('hint-create-404');
+        expectProblem(await as(f.a1a, 'post', '/hints', { title: 'Intruder', parent_id: parent }, rid), 404, PARENT_NOT_FOUND);
+        await expectNotAudited(rid);
+      }
+      expect(await snapshot(foreign)).toEqual(before);
+      expect(await hintCount(f.a1a)).toBe(mine);
+    });
+  });
+
+  // ---------------------------------------------------------------------------
+  describe('reading: GET /hints, /hints/compact, /hints/{id}', () => {
+    let f: Fixture;
+    let c1: number;
+    let c1a: number;
+    let c1b: number;
+    let c1a1: number;
+    let c2: number;
+    let d1: number;
+    let d1a: number;
+    let e1: number;
+    let e1a: number;
+
+    /** U2 owns c1 (c1a, c1b, c1a1) and c2; U1's d1 (d1a) is shared to U2 at level 2; U3's e1 (e1a) is not shared. */
+    beforeAll(async () => {
+      f = await fixture();
+      c1 = await createCategory(f.a2, 'c1', 'first');
+      d1 = await createCategory(f.a1a, 'd1');
+      c1a = await createHint(f.a2, c1, 'c1a');
+      d1a = await createHint(f.a1a, d1, 'd1a');
+      c1b = await createHint(f.a2, c1, 'c1b');
+      c2 = await createCategory(f.a2, 'c2');
+      c1a1 = await createHint(f.a2, c1a, 'c1a1');
+      e1 = await createCategory(f.a3, 'e1');
+      e1a = await createHint(f.a3, e1, 'e1a');
+      await share(f.a1a, f.a2, d1, 2);
+      // sort_order is honoured before hint_id among siblings.
+      await t.db.query(`UPDATE hints SET sort_order = -1 WHERE hint_id = $1`, [c1b]);
+    });
+
+    it('GET /hints merges owned and shared-category hints, flat (parent_id, sort_order, hint_id), with access and permission_level', async () => {
+      const res = await as(f.a2, 'get', '/hints').expect(200);
+      expect(res.body).toMatchObject({ total: 7, limit: 200, offset: 0 });
+      // Roots by id; then c1's children (c1b has sort_order -1), d1's, c1a's.
+      expect(hintIds(res.body.hints)).toEqual([c1, d1, c2, c1b, c1a, d1a, c1a1]);
+      const byId = new Map((res.body.hints as ListedHint[]).map((h) => [h.hint_id, h]));
+      expect(byId.get(c1)).toEqual({
+        hint_id: c1,
+        parent_id: 0,
+        title: 'c1',
+        description: 'first',
+        hint_category_id: c1,
+        sort_order: 0,
+        created_at: expect.stringMatching(ISO_UTC),
+        updated_at: expect.stringMatching(ISO_UTC),
+        access: 'owned',
+        permission_level: 3,
+      });
+      expect(byId.get(d1)).toMatchObject({ parent_id: 0, hint_category_id: d1, access: 'shared', permission_level: 2 });
+      expect(byId.get(d1a)).toMatchObject({ parent_id: d1, hint_category_id: d1, access: 'shared', permission_level: 2 });
+      expect(byId.get(c1b)).toMatchObject({ parent_id: c1, sort_order: -1, access: 'owned' });
+      expect(hintIds(res.body.hints)).not.toContain(e1);
+      expect(hintIds(res.body.hints)).not.toContain(e1a);
+    });
+
+    it('the order is (parent_id, sort_order, hint_id) exactly', async () => {
+      const hints = (await as(f.a2, 'get', '/hints').expect(200)).body.hints as ListedHint[];
+      const expected = [...hints].sort((a, b) => a.parent_id - b.parent_id || a.sort_order - b.sort_order || a.hint_id - b.hint_id);
+      expect(hintIds(hints)).toEqual(hintIds(expected));
+      // Roots first; under c1, c1b (sort_order -1) before c1a despite its larger id.
+      expect(hintIds(hints).slice(0, 3)).toEqual([c1, d1, c2].sort((a, b) => a - b));
+      expect(hintIds(hints).indexOf(c1b)).toBeLessThan(hintIds(hints).indexOf(c1a));
+      expect(c1b).toBeGreaterThan(c1a);
+    });
+
+    it('GET /hints/compact: the same hints in the same order, {hint_id, parent_id, title} only', async () => {
+      const full = (await as(f.a2, 'get', '/hints').expect(200)).body;
+      const compact = (await as(f.a2, 'get', '/hints/compact').expect(200)).body;
+      expect(compact).toEqual({
+        hints: (full.hints as ListedHint[]).map((h) => ({ hint_id: h.hint_id, parent_id: h.parent_id, title: h.title })),
+        total: 7,
+        limit: 200,
+        offset: 0,
+      });
+    });
+
+    it('both lists page with limit and offset; past the end keeps the total; bad paging is 422', async () => {
+      const all = hintIds((await as(f.a2, 'get', '/hints').expect(200)).body.hints);
+      for (const path of ['/hints', '/hints/compact']) {
+        const page = await as(f.a2, 'get', `${path}?limit=3&offset=2`).expect(200);
+        expect({ path, body: { ...page.body, hints: hintIds(page.body.hints) } }).toEqual({ path, body: { hints: all.slice(2, 5), total: 7, limit: 3, offset: 2 } });
+        expect((await as(f.a2, 'get', `${path}?offset=50`).expect(200)).body).toEqual({ hints: [], total: 7, limit: 200, offset: 50 });
+        for (const query of ['limit=0', 'limit=1001', 'offset=-1']) {
+          const res = await as(f.a2, 'get', `${path}?${query}`);
+          expect({ path, query, status: res.status }).toEqual({ path, query, status: 422 });
+        }
+      }
+    });
+
+    it('a sibling agent sees its user’s hints; U1 sees its own category as owned but not U2’s; a user with nothing gets []', async () => {
+      const a = (await as(f.a1a, 'get', '/hints').expect(200)).body;
+      expect((await as(f.a1b, 'get', '/hints').expect(200)).body).toEqual(a);
+      expect(hintIds(a.hints)).toEqual([d1, d1a]);
+      expect(a.hints.map((h: ListedHint) => [h.access, h.permission_level])).toEqual([
+        ['owned', 3],
+        ['owned', 3],
+      ]);
+      const lonely = await t.newAgent();
+      expect((await as(lonely, 'get', '/hints').expect(200)).body).toEqual({ hints: [], total: 0, limit: 200, offset: 0 });
+      expect((await as(lonely, 'get', '/hints/compact').expect(200)).body).toEqual({ hints: [], total: 0, limit: 200, offset: 0 });
+    });
+
+    it('GET /hints/{id} → {node, children}: immediate children only, ordered (sort_order, hint_id)', async () => {
+      const res = await as(f.a2, 'get', `/hints/${c1}`).expect(200);
+      expect(res.body).toEqual({
+        node: {
+          hint_id: c1,
+          parent_id: 0,
+          title: 'c1',
+          description: 'first',
+          hint_category_id: c1,
+          sort_order: 0,
+          created_at: expect.stringMatching(ISO_UTC),
+          updated_at: expect.stringMatching(ISO_UTC),
+        },
+        children: [
+          expect.objectContaining({ hint_id: c1b, parent_id: c1, title: 'c1b', hint_category_id: c1, sort_order: -1 }),
+          expect.objectContaining({ hint_id: c1a, parent_id: c1, title: 'c1a', hint_category_id: c1, description: null }),
+        ],
+      });
+      expect(hintIds((await as(f.a2, 'get', `/hints/${c1a}`).expect(200)).body.children)).toEqual([c1a1]);
+      expect((await as(f.a2, 'get', `/hints/${c1a1}`).expect(200)).body.children).toEqual([]);
+      // A shared category's hints are readable too.
+      expect((await as(f.a2, 'get', `/hints/${d1}`).expect(200)).body).toMatchObject({ node: { hint_id: d1 }, children: [expect.objectContaining({ hint_id: d1a })] });
+      expect((await as(f.a2, 'get', `/hints/${d1a}`).expect(200)).body.node).toMatchObject({ hint_id: d1a, hint_category_id: d1 });
+    });
+
+    it('GET /hints/{id}: 404 "Hint not found" for a missing hint or one of an unshared category; a bad id is 422', async () => {
+      for (const id of [MISSING, e1, e1a]) expectProblem(await as(f.a2, 'get', `/hints/${id}`), 404, HINT_NOT_FOUND);
+      expectProblem(await as(f.a1a, 'get', `/hints/${c1}`), 404, HINT_NOT_FOUND);
+      for (const bad of ['abc', '0', '-1', '1.5', '2147483648']) {
+        const res = await as(f.a2, 'get', `/hints/${bad}`);
+        expect({ bad, status: res.status }).toEqual({ bad, status: 422 });
+      }
+    });
+  });
+
+  // ---------------------------------------------------------------------------
+  describe('PUT /hints/{id}', () => {
+    let f: Fixture;
+
+    beforeAll(async () => {
+      f = await fixture();
+    });
+
+    it('{} (or only unknown fields) is 400 "No fields to update", before the existence check', async () => {
+      const cat = await createCategory(f.a1a);
+      const child = await createHint(f.a1a, cat);
+      const foreign = await createCategory(f.a2);
+      const before = await snapshot(cat);
+      for (const [id, body] of [
+        [cat, {}],
+        [child, { unknown: 'x' }],
+        [MISSING, {}],
+        [foreign, {}],
+      ] as [number, Record<string, unknown>][]) {
+        const rid = newRid('h-update-empty');
+        expectProblem(await as(f.a1a, 'put', `/hints/${id}`, body, rid), 400, NO_FIELDS);
+        await expectNotAudited(rid);
+      }
+      expect(await snapshot(cat)).toEqual(before);
+    });
+
+    it('updates title or description of a root or a child: {updated:{hint_id,title}}; null clears; updated_at moves; audited', async () => {
+      const cat = await createCategory(f.a1a, 'Before', 'Keep me');
+      const child = await createHint(f.a1a, cat, 'Child', 'Child d');
+      const before = await hintUpdatedAt(cat);
+      await pause(5);
+
+      const rid = newRid('h-update');
+      const res = await as(f.a1b, 'put', `/hints/${cat}`, { title: '  After  ' }, rid).expect(200);
+      expect(res.body).toEqual({ updated: { hint_id: cat, title: 'After' } });
+      expect(await hintRow(cat)).toMatchObject({ title: 'After', description: 'Keep me', parent_id: 0, hint_category_id: cat });
+      expect(await hintUpdatedAt(cat)).toBeGreaterThan(before);
+      await expectKnowledgeAudit(rid, 'HINT_UPDATE', f.a1b, f.a1a, { hint_id: cat });
+
+      expect((await as(f.a1a, 'put', `/hints/${child}`, { description: null }).expect(200)).body).toEqual({ updated: { hint_id: child, title: 'Child' } });
+      expect(await hintRow(child)).toMatchObject({ title: 'Child', description: null, parent_id: cat });
+    });
+
+    it('a bad title or description is 422 and changes nothing; a missing or foreign hint is 404 "Hint not found"', async () => {
+      const cat = await createCategory(f.a1a, 'Stable', 'Stable');
+      const before = await snapshot(cat);
+      for (const body of [{ title: '' }, { title: null }, { title: 't'.repeat(501) }, { description: 'd'.repeat(100_001) }, { parent_id: 5, title: 5 }]) {
+        const rid = newRid('h-update-bad');
+        const res = await as(f.a1a, 'put', `/hints/${cat}`, body, rid);
+        expect({ body, status: res.status }).toEqual({ body, status: 422 });
+        await expectNotAudited(rid);
+      }
+      expect(await snapshot(cat)).toEqual(before);
+
+      const foreign = await createCategory(f.a2, 'Foreign');
+      const foreignChild = await createHint(f.a2, foreign);
+      const foreignBefore = await snapshot(foreign);
+      for (const id of [MISSING, foreign, foreignChild]) {
+        const rid = newRid('h-update-404');
+        expectProblem(await as(f.a1a, 'put', `/hints/${id}`, { title: 'Hijack' }, rid), 404, HINT_NOT_FOUND);
+        await expectNotAudited(rid);
+      }
+      expect(await snapshot(foreign)).toEqual(foreignBefore);
+    });
+
+    it('PUT cannot move a hint: parent_id and hint_category_id in the body are ignored', async () => {
+      const cat = await createCategory(f.a1a);
+      const other = await createCategory(f.a1a);
+      const child = await createHint(f.a1a, cat, 'Stays');
+      await as(f.a1a, 'put', `/hints/${child}`, { title: 'Renamed', parent_id: other, hint_category_id: other }).expect(200);
+      expect(await hintRow(child)).toMatchObject({ title: 'Renamed', parent_id: cat, hint_category_id: cat });
+    });
+  });
+
+  // ---------------------------------------------------------------------------
+  describe('DELETE /hints/{id}', () => {
+    let f: Fixture;
+
+    beforeAll(async () => {
+      f = await fixture();
+    });
+
+    it('the owner deletes a hint with its subtree: {deleted, descendants_deleted}; the rest of the category stays; audited', async () => {
+      const cat = await createCategory(f.a1a);
+      const a = await createHint(f.a1a, cat, 'a');
+      const a1 = await createHint(f.a1a, a, 'a1');
+      await createHint(f.a1a, a1, 'a1x');
+      await createHint(f.a1a, a, 'a2');
+      const b = await createHint(f.a1a, cat, 'b');
+      const other = await createCategory(f.a1a);
+      await createHint(f.a1a, other);
+      const otherBefore = await snapshot(other);
+
+      const rid = newRid('h-delete');
+      const res = await as(f.a1b, 'delete', `/hints/${a}`, undefined, rid).expect(200);
+      expect(res.body).toEqual({ deleted: a, descendants_deleted: 3 });
+      await expectKnowledgeAudit(rid, 'HINT_DELETE', f.a1b, f.a1a, { hint_id: a, descendants_deleted: 3 });
+      expect(hintIds((await snapshot(cat)).hints)).toEqual([cat, b]);
+      expect(await snapshot(other)).toEqual(otherBefore);
+      expect(await orphans()).toEqual(NO_ORPHANS);
+
+      expect((await as(f.a1a, 'delete', `/hints/${b}`).expect(200)).body).toEqual({ deleted: b, descendants_deleted: 0 });
+      expectProblem(await as(f.a1a, 'delete', `/hints/${a}`), 404, HINT_NOT_FOUND);
+      expectProblem(await as(f.a1a, 'get', `/hints/${a1}`), 404, HINT_NOT_FOUND);
+    });
+
+    it('the owner deletes a category: every hint of it and every share of it are gone', async () => {
+      const cat = await createCategory(f.a1a, 'Doomed');
+      const a = await createHint(f.a1a, cat);
+      const a1 = await createHint(f.a1a, a);
+      await createHint(f.a1a, a1);
+      await createHint(f.a1a, cat);
+      await share(f.a1a, f.a2, cat, 3);
+      await share(f.a1a, f.a3, cat, 1);
+      const kept = await createCategory(f.a1a, 'Kept');
+      await createHint(f.a1a, kept);
+      await share(f.a1a, f.a2, kept, 1);
+      const keptBefore = await snapshot(kept);
+
+      const rid = newRid('h-delete-root');
+      const res = await as(f.a1a, 'delete', `/hints/${cat}`, undefined, rid).expect(200);
+      expect(res.body).toEqual({ deleted: cat, descendants_deleted: 4 });
+      await expectKnowledgeAudit(rid, 'HINT_DELETE', f.a1a, f.a1a, { hint_id: cat, descendants_deleted: 4 });
+      expect(await snapshot(cat)).toEqual({ hints: [], shares: [] });
+      expect(await t.db.query(`SELECT count(*)::int AS n FROM shared_objects WHERE object_type_id = 2 AND object_id = $1`, [cat])).toEqual([{ n: 0 }]);
+      expect(await snapshot(kept)).toEqual(keptBefore);
+      expect(await orphans()).toEqual(NO_ORPHANS);
+      expect((await as(f.a2, 'get', '/sharing/to-me').expect(200)).body.shares.map((s: { object_id: number }) => s.object_id)).toEqual([kept]);
+      expect(hintIds((await as(f.a2, 'get', '/hints').expect(200)).body.hints)).toEqual(hintIds(keptBefore.hints));
+      expect((await as(f.a3, 'get', '/hints').expect(200)).body.total).toBe(0);
+    });
+
+    it('a missing or foreign hint is 404 "Hint not found", nothing changed or audited', async () => {
+      const foreign = await createCategory(f.a2);
+      const foreignChild = await createHint(f.a2, foreign);
+      const before = await snapshot(foreign);
+      for (const id of [MISSING, foreign, foreignChild]) {
+        const rid = newRid('h-delete-404');
+        expectProblem(await as(f.a1a, 'delete', `/hints/${id}`, undefined, rid), 404, HINT_NOT_FOUND);
+        await expectNotAudited(rid);
+      }
+      expect(await snapshot(foreign)).toEqual(before);
+    });
+  });
+
+  // ---------------------------------------------------------------------------
+  describe('sharing (by category)', () => {
+    let f: Fixture;
+
+    beforeAll(async () => {
+      f = await fixture();
+    });
+
+    interface Ctx {
+      cat: number;
+      a: number;
+      a1: number;
+      b: number;
+    }
+
+    interface Op {
+      name: string;
+      /** The share level needed; 'owner' for operations no share allows. */
+      required: 1 | 2 | 3 | 'owner';
+      denied: string;
+      status: number;
+      run: (c: Ctx, rid: string) => Test;
+      /** Checks the effect of an allowed request (a write also checks its audit event). */
+      allowed: (c: Ctx, res: Response, rid: string, level: number) => Promise<void>;
+    }
+
+    /** A fresh category of U1: a with child a1, b; shared to U3 at level 1 and to U2 at `level` (0 = not shared). */
+    async function matrixCategory(level: number): Promise<Ctx> {
+      const cat = await createCategory(f.a1a, 'Shared category', 'd');
+      const a = await createHint(f.a1a, cat, 'a');
+      const a1 = await createHint(f.a1a, a, 'a1');
+      const b = await createHint(f.a1a, cat, 'b');
+      await share(f.a1a, f.a3, cat, 1);
+      if (level > 0) await share(f.a1a, f.a2, cat, level);
+      return { cat, a, a1, b };
+    }
+
+    it(`only a category (a root hint) can be shared: a child is 422 "${NOT_A_CATEGORY}"; another user’s hint is 404`, async () => {
+      const c = await matrixCategory(0);
+      const before = await snapshot(c.cat);
+      for (const id of [c.a, c.a1]) {
+        const rid = newRid('share-child');
+        const res = await as(f.a1a, 'post', '/sharing', { object_type_id: 2, object_id: id, shared_to_user_id: f.a2.userId, permission_level: 3 }, rid);
+        expectProblem(res, 422, NOT_A_CATEGORY);
+        await expectNotAudited(rid);
+      }
+      expect(await t.db.query(`SELECT count(*)::int AS n FROM shared_objects WHERE hint_id IN ($1, $2)`, [c.a, c.a1])).toEqual([{ n: 0 }]);
+      expect(await snapshot(c.cat)).toEqual(before);
+      expectProblem(await as(f.a2, 'get', `/hints/${c.a}`), 404, HINT_NOT_FOUND);
+      const u2own = await createCategory(f.a2);
+      expectProblem(
+        await as(f.a1a, 'post', '/sharing', { object_type_id: 2, object_id: u2own, shared_to_user_id: f.a3.userId, permission_level: 1 }),
+        404,
+        NOT_OWNER,
+      );
+    });
+
+    const ops: Op[] = [
+      {
+        name: 'get root',
+        required: 1,
+        denied: HINT_NOT_FOUND,
+        status: 200,
+        run: (c, rid) => as(f.a2, 'get', `/hints/${c.cat}`, undefined, rid),
+        allowed: (c, res) => {
+          expect(res.body.node).toMatchObject({ hint_id: c.cat, title: 'Shared category', hint_category_id: c.cat });
+          expect(hintIds(res.body.children)).toEqual([c.a, c.b]);
+          return Promise.resolve();
+        },
+      },
+      {
+        name: 'get grandchild',
+        required: 1,
+        denied: HINT_NOT_FOUND,
+        status: 200,
+        run: (c, rid) => as(f.a2, 'get', `/hints/${c.a1}`, undefined, rid),
+        allowed: (c, res) => {
+          expect(res.body).toEqual({ node: expect.objectContaining({ hint_id: c.a1, parent_id: c.a, hint_category_id: c.cat }), children: [] });
+          return Promise.resolve();
+        },
+      },
+      {
+        name: 'update root',
+        required: 2,
+        denied: HINT_NOT_FOUND,
+        status: 200,
+        run: (c, rid) => as(f.a2, 'put', `/hints/${c.cat}`, { title: 'Root by U2' }, rid),
+        allowed: async (c, res, rid) => {
+          expect(res.body).toEqual({ updated: { hint_id: c.cat, title: 'Root by U2' } });
+          expect(await hintRow(c.cat)).toMatchObject({ user_id: f.a1a.userId, title: 'Root by U2' });
+          await expectKnowledgeAudit(rid, 'HINT_UPDATE', f.a2, f.a1a, { hint_id: c.cat });
+        },
+      },
+      {
+        name: 'update child',
+        required: 2,
+        denied: HINT_NOT_FOUND,
+        status: 200,
+        run: (c, rid) => as(f.a2, 'put', `/hints/${c.a1}`, { description: 'by U2' }, rid),
+        allowed: async (c, res, rid) => {
+          expect(res.body).toEqual({ updated: { hint_id: c.a1, title: 'a1' } });
+          expect(await hintRow(c.a1)).toMatchObject({ user_id: f.a1a.userId, description: 'by U2' });
+          await expectKnowledgeAudit(rid, 'HINT_UPDATE', f.a2, f.a1a, { hint_id: c.a1 });
+        },
+      },
+      {
+        name: 'create child',
+        required: 2,
+        denied: PARENT_NOT_FOUND,
+        status: 201,
+        run: (c, rid) => as(f.a2, 'post', '/hints', { title: 'By U2', parent_id: c.a1 }, rid),
+        allowed: async (c, res, rid) => {
+          const id = res.body.created.hint_id as number;
+          expect(res.body).toEqual({ created: { hint_id: id, parent_id: c.a1, title: 'By U2', hint_category_id: c.cat } });
+          // The new hint belongs to the category's owner (U1), not to U2.
+          expect(await hintRow(id)).toEqual({ user_id: f.a1a.userId, parent_id: c.a1, hint_category_id: c.cat, title: 'By U2', description: null });
+          const u1 = (await as(f.a1a, 'get', '/hints').expect(200)).body.hints as ListedHint[];
+          expect(u1.find((h) => h.hint_id === id)).toMatchObject({ access: 'owned', permission_level: 3 });
+          const u2 = (await as(f.a2, 'get', '/hints').expect(200)).body.hints as ListedHint[];
+          expect(u2.find((h) => h.hint_id === id)).toMatchObject({ access: 'shared' });
+          await expectKnowledgeAudit(rid, 'HINT_CREATE', f.a2, f.a1a, { hint_id: id, parent_id: c.a1 });
+        },
+      },
+      {
+        name: 'delete child subtree',
+        required: 3,
+        denied: HINT_NOT_FOUND,
+        status: 200,
+        run: (c, rid) => as(f.a2, 'delete', `/hints/${c.a}`, undefined, rid),
+        allowed: async (c, res, rid) => {
+          expect(res.body).toEqual({ deleted: c.a, descendants_deleted: 1 });
+          expect(hintIds((await snapshot(c.cat)).hints)).toEqual([c.cat, c.b]);
+          await expectKnowledgeAudit(rid, 'HINT_DELETE', f.a2, f.a1a, { hint_id: c.a, descendants_deleted: 1 });
+        },
+      },
+      {
+        name: 'delete root',
+        required: 'owner',
+        denied: HINT_NOT_FOUND,
+        status: 200,
+        run: (c, rid) => as(f.a2, 'delete', `/hints/${c.cat}`, undefined, rid),
+        allowed: () => Promise.resolve(),
+      },
+      {
+        name: 'share onward to U3',
+        required: 'owner',
+        denied: NOT_OWNER,
+        status: 200,
+        run: (c, rid) => as(f.a2, 'post', '/sharing', { object_type_id: 2, object_id: c.cat, shared_to_user_name: f.a3.userName, permission_level: 3 }, rid),
+        allowed: () => Promise.resolve(),
+      },
+    ];
+
+    it.each([0, 1, 2, 3])('share level %i: allowed exactly as the level permits; every denial is a 404, changes nothing, audits nothing', async (level) => {
+      const list = await matrixCategory(level);
+      const listed = (await as(f.a2, 'get', '/hints').expect(200)).body.hints as ListedHint[];
+      const compact = (await as(f.a2, 'get', '/hints/compact').expect(200)).body.hints as { hint_id: number }[];
+      const expected = [list.cat, list.a, list.b, list.a1];
+      if (level === 0) {
+        for (const id of expected) expect(hintIds(listed)).not.toContain(id);
+        for (const id of expected) expect(hintIds(compact)).not.toContain(id);
+      } else {
+        const mine = listed.filter((h) => h.hint_category_id === list.cat);
+        expect(hintIds(mine).sort((a, b) => a - b)).toEqual([...expected].sort((a, b) => a - b));
+        for (const h of mine) expect({ id: h.hint_id, access: h.access, level: h.permission_level }).toEqual({ id: h.hint_id, access: 'shared', level });
+        expect(hintIds(compact)).toEqual(expect.arrayContaining(expected));
+      }
+
+      for (const op of ops) {
+        const c = await matrixCategory(level);
+        const before = await snapshot(c.cat);
+        const rid = newRid('matrix');
+        const res = await op.run(c, rid);
+        const allowed = typeof op.required === 'number' && level >= op.required;
+        if (allowed) {
+          expect({ op: op.name, level, status: res.status }).toEqual({ op: op.name, level, status: op.status });
+          await op.allowed(c, res, rid, level);
+        } else {
+          expect({ op: op.name, level, ...problem(res) }).toEqual({ op: op.name, level, status: 404, detail: op.denied });
+          await expectNotAudited(rid);
+          expect({ op: op.name, level, state: await snapshot(c.cat) }).toEqual({ op: op.name, level, state: before });
+        }
+      }
+    });
+
+    it('level 3: U2 may delete a grandchild and a child subtree, never the root; the owner then deletes the root and U2 loses it all', async () => {
+      const c = await matrixCategory(3);
+      const byU2 = await createHint(f.a2, c.b, 'by U2 under b');
+      expect(await hintRow(byU2)).toMatchObject({ user_id: f.a1a.userId, hint_category_id: c.cat });
+
+      expect((await as(f.a2, 'delete', `/hints/${c.a1}`).expect(200)).body).toEqual({ deleted: c.a1, descendants_deleted: 0 });
+      expect((await as(f.a2, 'delete', `/hints/${c.b}`).expect(200)).body).toEqual({ deleted: c.b, descendants_deleted: 1 });
+      const before = await snapshot(c.cat);
+      const rid = newRid('sharee-delete-root');
+      expectProblem(await as(f.a2, 'delete', `/hints/${c.cat}`, undefined, rid), 404, HINT_NOT_FOUND);
+      await expectNotAudited(rid);
+      expect(await snapshot(c.cat)).toEqual(before);
+      expect(hintIds(before.hints)).toEqual([c.cat, c.a]);
+
+      const ownerRid = newRid('owner-delete-root');
+      expect((await as(f.a1b, 'delete', `/hints/${c.cat}`, undefined, ownerRid).expect(200)).body).toEqual({ deleted: c.cat, descendants_deleted: 1 });
+      await expectKnowledgeAudit(ownerRid, 'HINT_DELETE', f.a1b, f.a1a, { hint_id: c.cat, descendants_deleted: 1 });
+      expect(await snapshot(c.cat)).toEqual({ hints: [], shares: [] });
+      for (const id of [c.cat, c.a]) expectProblem(await as(f.a2, 'get', `/hints/${id}`), 404, HINT_NOT_FOUND);
+      expect(await orphans()).toEqual(NO_ORPHANS);
+    });
+
+    it('re-sharing at a lower level takes effect at once; a recipient who leaves loses access', async () => {
+      const c = await matrixCategory(2);
+      await as(f.a2, 'put', `/hints/${c.a}`, { title: 'edited at 2' }).expect(200);
+      await as(f.a1a, 'post', '/sharing', { object_type_id: 2, object_id: c.cat, shared_to_user_id: f.a2.userId, permission_level: 1 }).expect(200);
+      expectProblem(await as(f.a2, 'put', `/hints/${c.a}`, { title: 'edited at 1' }), 404, HINT_NOT_FOUND);
+      expectProblem(await as(f.a2, 'post', '/hints', { title: 'child at 1', parent_id: c.a }), 404, PARENT_NOT_FOUND);
+      expect((await hintRow(c.a))?.title).toBe('edited at 2');
+
+      const [row] = await t.db.query(`SELECT share_id FROM shared_objects WHERE hint_id = $1 AND shared_to_user_id = $2`, [c.cat, f.a2.userId]);
+      expect((await as(f.a2, 'delete', `/sharing/${row.share_id}`).expect(200)).body).toEqual({ left: row.share_id });
+      expectProblem(await as(f.a2, 'get', `/hints/${c.cat}`), 404, HINT_NOT_FOUND);
+      expect(hintIds((await as(f.a2, 'get', '/hints').expect(200)).body.hints)).not.toContain(c.cat);
+      // U3's level-1 share is untouched.
+      await as(f.a3, 'get', `/hints/${c.a1}`).expect(200);
+    });
+  });
+
+  // ---------------------------------------------------------------------------
+  describe('rollback when the audit insert fails', () => {
+    let f: Fixture;
+
+    beforeAll(async () => {
+      f = await fixture();
+    });
+    refuseAuditFor(() => t);
+
+    it('category and hint create, update and delete (by the owner or a sharee) answer 500 and change nothing', async () => {
+      const cat = await createCategory(f.a1a, 'Kept', 'Kept d');
+      const a = await createHint(f.a1a, cat, 'a');
+      await createHint(f.a1a, a, 'a1');
+      await share(f.a1a, f.a2, cat, 3);
+      const before = await snapshot(cat);
+      const u1Before = await hintCount(f.a1a);
+      const u2Before = await hintCount(f.a2);
+
+      const cases: [TestAgent, Method, string, Record<string, unknown> | undefined][] = [
+        [f.a1a, 'post', '/hint_categories', { title: 'Ghost' }],
+        [f.a1a, 'post', '/hints', { title: 'Ghost' }],
+        [f.a2, 'post', '/hints', { title: 'Ghost', parent_id: a }],
+        [f.a1a, 'put', `/hints/${cat}`, { title: 'Ghost', description: null }],
+        [f.a2, 'put', `/hints/${a}`, { title: 'Ghost' }],
+        [f.a2, 'delete', `/hints/${a}`, undefined],
+        [f.a1a, 'delete', `/hints/${cat}`, undefined],
+      ];
+      for (const [agent, method, path, body] of cases) {
+        const rid = newRid(AUDIT_FAIL);
+        const res = await as(agent, method, path, body, rid);
+        expect({ method, path, status: res.status }).toEqual({ method, path, status: 500 });
+        expect(res.text).not.toContain('audit refused');
+      }
+      expect(await snapshot(cat)).toEqual(before);
+      expect(await hintCount(f.a1a)).toBe(u1Before);
+      expect(await hintCount(f.a2)).toBe(u2Before);
+      // With an ordinary request id the same update goes through.
+      await as(f.a2, 'put', `/hints/${a}`, { title: 'Now changed' }).expect(200);
+    });
+  });
+
+  // ---------------------------------------------------------------------------
+  describe('concurrency', () => {
+    it('a child created under a hint while that hint’s subtree is deleted never leaves an orphan (10 rounds)', async () => {
+      const f = await fixture();
+      const outcomes: number[] = [];
+      for (let round = 0; round < 10; round++) {
+        const cat = await createCategory(f.a1a, `race ${round}`);
+        await share(f.a1a, f.a2, cat, 3);
+        const top = await createHint(f.a1a, cat, 'top');
+        const below = await createHint(f.a1a, top, 'below');
+        const bystander = await createHint(f.a1a, cat, 'bystander');
+
+        // Creator and deleter alternate between the owner's agents and the sharee.
+        const creator = [f.a1a, f.a1b, f.a2][round % 3];
+        const deleter = round % 2 ? f.a2 : f.a1a;
+        const create = () => as(creator, 'post', '/hints', { title: 'racer', parent_id: round % 4 < 2 ? below : top }).then((res) => res);
+        const remove = () => as(deleter, 'delete', `/hints/${top}`).then((res) => res);
+        // Which request leaves first alternates, so both orders of commit occur.
+        const [created, deleted] = round % 2 ? await Promise.all([create(), remove()]) : (await Promise.all([remove(), create()])).reverse();
+        expect({ round, status: deleted.status }).toEqual({ round, status: 200 });
+        outcomes.push(created.status);
+        if (created.status === 201) {
+          // The create committed first: the delete took it along with the subtree.
+          expect({ round, body: deleted.body }).toEqual({ round, body: { deleted: top, descendants_deleted: 2 } });
+        } else {
+          expectProblem(created, 404, PARENT_NOT_FOUND);
+          expect({ round, body: deleted.body }).toEqual({ round, body: { deleted: top, descendants_deleted: 1 } });
+        }
+        expect({ round, left: hintIds((await snapshot(cat)).hints) }).toEqual({ round, left: [cat, bystander] });
+        expect({ round, orphans: await orphans() }).toEqual({ round, orphans: NO_ORPHANS });
+      }
+      expect(outcomes.every((s) => s === 201 || s === 404)).toBe(true);
+    });
+
+    it('children created while the owner deletes the whole category never survive it (10 rounds)', async () => {
+      const f = await fixture();
+      const outcomes: number[] = [];
+      for (let round = 0; round < 10; round++) {
+        const cat = await createCategory(f.a1a, `root race ${round}`);
+        await share(f.a1a, f.a2, cat, 2);
+        const a = await createHint(f.a1a, cat, 'a');
+        const create = () => as(round % 3 ? f.a2 : f.a1b, 'post', '/hints', { title: 'racer', parent_id: round % 4 < 2 ? a : cat }).then((res) => res);
+        const remove = () => as(f.a1a, 'delete', `/hints/${cat}`).then((res) => res);
+        const [created, deleted] = round % 2 ? await Promise.all([create(), remove()]) : (await Promise.all([remove(), create()])).reverse();
+        outcomes.push(created.status);
+        expect({ round, status: deleted.status }).toEqual({ round, status: 200 });
+        expect({ round, created: created.status === 201 || (created.status === 404 && problem(created).detail === PARENT_NOT_FOUND) }).toEqual({
+          round,
+          created: true,
+        });
+        expect({ round, left: await snapshot(cat) }).toEqual({ round, left: { hints: [], shares: [] } });
+        expect({ round, orphans: await orphans() }).toEqual({ round, orphans: NO_ORPHANS });
+        expect({ round, deleted: deleted.body }).toEqual({ round, deleted: { deleted: cat, descendants_deleted: created.status === 201 ? 2 : 1 } });
+      }
+      expect(outcomes.every((s) => s === 201 || s === 404)).toBe(true);
+    });
+  });
+});
