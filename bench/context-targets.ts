@@ -52,7 +52,7 @@ function lorem(i: number, length: number): string {
 }
 
 /** Runs `task(0..count-1)` with at most `concurrency` in flight; rejects on the first failure. */
-async function pool(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
+export async function pool(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < count) await task(next++);

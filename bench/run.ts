@@ -13,22 +13,25 @@ import {
   restContextTarget,
   seedContextAgent,
 } from './context-targets';
+import { knowledgeTargetsDescription, OWNED_PROJECTS, projectsTarget, projectTarget, SECTIONS, SHARED_PROJECTS, seedProjects } from './knowledge-targets';
 import { READ_BODY, READ_SUBJECT, READ_SUBJECT_MEMORIES, readSubjectMemory, WRITE_BODY, WRITE_SUBJECT } from './memory-targets';
 import { MEMORIES_PER_SUBJECT, READ_INDEX, ReadPlan, ScaleDatabase } from './scale';
-import { freePort, makeHome, removeHome, repoRoot, ServiceProcess, startService } from './service-process';
+import { Banner, freePort, makeHome, removeHome, repoRoot, ServiceProcess, startService } from './service-process';
 import { mcpHeaders, Target, toolCall } from './target';
 
 /**
  * `npm run bench`: starts the built service (`node dist/main.js`) on a
  * throw-away MNEMO_HOME (embedded PostgreSQL) and a free port, takes the agent
- * key from its banner, and loads seven targets with autocannon, one after the
+ * key from its banner, and loads nine targets with autocannon, one after the
  * other: 50 connections, 10 s each, after a short warm-up. Targets: the
  * readiness probe, /whoami over REST and MCP, storing a scoped memory
  * (POST /memory), a merged read of one subject's 50 memories of mixed shapes
  * (POST /memory/read: merge, grant, audit event), and the agent context
  * (GET /agents/{name}/context and MCP get_context) of an agent with 200
  * always-load nodes, 500 memories, 50 preferences, pending handoffs and a
- * session (bench/context-targets.ts); all seeded through the API first.
+ * session (bench/context-targets.ts), a project with 300 sections and the
+ * list of 200 owned and 200 shared projects (bench/knowledge-targets.ts); all
+ * seeded through the API first.
  * Prints a table, the throughput ratios and p99 latencies the service must meet.
  *
  * Then, on the same service, the scale measurement: read p50 (same read) with
@@ -166,19 +169,22 @@ function median<T>(items: T[], key: (item: T) => number): T {
 
 /**
  * Position of each target in targets() and so in every cycle. The readiness
- * probe, the denominator of four ratios, is in the middle, with a numerator on
- * each side (read, REST context); each MCP target right after its REST
- * counterpart. Every ratio's two sides are at most three targets apart.
+ * probe, the denominator of six ratios, is in the middle, with numerators on
+ * both sides; each MCP target close to its REST counterpart. Every ratio's two
+ * sides are at most four targets apart.
  */
 const WRITE = 0;
-const READ = 1;
-const READY = 2;
-const CONTEXT = 3;
-const MCP_CONTEXT = 4;
-const WHOAMI = 5;
-const MCP_WHOAMI = 6;
+const PROJECT = 1;
+const READ = 2;
+const READY = 3;
+const CONTEXT = 4;
+const PROJECTS = 5;
+const MCP_CONTEXT = 6;
+const WHOAMI = 7;
+const MCP_WHOAMI = 8;
+const TARGET_COUNT = 9;
 
-function targets(apiKey: string, agentName: string): Target[] {
+function targets(apiKey: string, agentName: string, projectId: number): Target[] {
   const json = { 'content-type': 'application/json', 'X-Api-Key': apiKey };
   const all: Target[] = [];
   all[READY] = {
@@ -203,6 +209,8 @@ function targets(apiKey: string, agentName: string): Target[] {
     },
   };
   all[CONTEXT] = restContextTarget(apiKey, agentName);
+  all[PROJECT] = projectTarget(apiKey, projectId);
+  all[PROJECTS] = projectsTarget(apiKey);
   all[MCP_CONTEXT] = mcpContextTarget(apiKey, agentName);
   all[WHOAMI] = {
     name: 'GET /whoami',
@@ -222,7 +230,7 @@ function targets(apiKey: string, agentName: string): Target[] {
       return !!result && result.isError !== true && result.structuredContent?.agent?.name === agentName;
     },
   };
-  if (all.length !== 7 || all.some((t) => t === undefined)) throw new Error('targets(): every position must hold one target');
+  if (all.length !== TARGET_COUNT || all.some((t) => t === undefined)) throw new Error('targets(): every position must hold one target');
   return all;
 }
 
@@ -254,16 +262,26 @@ function readTarget(apiKey: string): Target {
 
 interface Tenant {
   userId: string;
+  userName: string;
   agentId: string;
   agentName: string;
+}
+
+/** The admin token the service printed, or the file it printed it into. */
+function adminTokenOf(banner: Banner): string {
+  if (banner.adminToken) return banner.adminToken;
+  if (banner.adminTokenFile) return fs.readFileSync(banner.adminTokenFile, 'utf8').trim();
+  throw new Error('The service printed no admin token');
 }
 
 /** The tenant (the agent key's user) and agent, from GET /whoami. */
 async function whoami(baseUrl: string, apiKey: string): Promise<Tenant> {
   const res = await fetch(`${baseUrl}/whoami`, { headers: { 'X-Api-Key': apiKey } });
-  const body = (await res.json()) as { user?: { id?: string }; agent?: { id?: string; name?: string } };
-  if (res.status !== 200 || !body.user?.id || !body.agent?.id || !body.agent.name) throw new Error(`GET /whoami: ${res.status} ${JSON.stringify(body)}`);
-  return { userId: body.user.id, agentId: body.agent.id, agentName: body.agent.name };
+  const body = (await res.json()) as { user?: { id?: string; name?: string }; agent?: { id?: string; name?: string } };
+  if (res.status !== 200 || !body.user?.id || !body.user.name || !body.agent?.id || !body.agent.name) {
+    throw new Error(`GET /whoami: ${res.status} ${JSON.stringify(body)}`);
+  }
+  return { userId: body.user.id, userName: body.user.name, agentId: body.agent.id, agentName: body.agent.name };
 }
 
 /** Stores READ_SUBJECT's memories through the API and checks that exactly those are there. */
@@ -401,7 +419,12 @@ async function main(): Promise<number> {
     await seedContextAgent(baseUrl, banner.agentKey, tenant.agentName);
     console.log(`${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
 
-    const all = targets(banner.agentKey, tenant.agentName);
+    process.stdout.write(`Seeding ${OWNED_PROJECTS} projects (one with ${SECTIONS} sections) and ${SHARED_PROJECTS} shared by another user... `);
+    const projectsStart = performance.now();
+    const projectId = await seedProjects(baseUrl, banner.agentKey, adminTokenOf(banner), tenant.userName);
+    console.log(`${((performance.now() - projectsStart) / 1000).toFixed(1)} s`);
+
+    const all = targets(banner.agentKey, tenant.agentName, projectId);
     const expectedBodies: (string | undefined)[] = [];
     for (const target of all) {
       const body = await verify(baseUrl, target);
@@ -475,6 +498,8 @@ async function main(): Promise<number> {
       ratio('memory read vs /healthz/ready throughput', READ, READY, 0.35),
       ratio('agent context vs /healthz/ready throughput', CONTEXT, READY, 0.4),
       ratio('MCP get_context vs REST agent context throughput', MCP_CONTEXT, CONTEXT, 0.4),
+      ratio('project with 300 sections vs /healthz/ready throughput', PROJECT, READY, 0.3),
+      ratio('project list (200 owned + 200 shared) vs /healthz/ready throughput', PROJECTS, READY, 0.3),
     ];
     /** p99 of target `i`'s median cycle under P99_MAXIMUM_MS, with no errors in any cycle. */
     const latencyCheck = (name: string, i: number): LatencyCheck => ({
@@ -615,6 +640,7 @@ async function main(): Promise<number> {
           read_subject: `${READ_SUBJECT}: ${READ_SUBJECT_MEMORIES} memories in scope preferences (likes_dislikes, kv_map, boolean_flags, rules_list, schedule_windows), stored through POST /memory before measuring`,
         },
         context_targets: contextTargetsDescription(tenant.agentName),
+        project_targets: knowledgeTargetsDescription(projectId),
         scale_rows: SCALE_ROWS,
         scale_baseline_rows: SCALE_BASELINE_ROWS,
         scale_method:

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
+import { compactJsonAgg } from '../database/json-sql';
 import { Params, Sql } from '../database/sql';
 
 /**
@@ -16,20 +17,15 @@ export interface Manifest {
 /** Bytes of rendered manifests kept (an agent with 200 nodes and 500 memories is ~50 kB). */
 const CACHE_BYTES = 64 * 1024 * 1024;
 
-/**
- * json_agg separates elements with ", newline "; a raw newline cannot occur
- * inside a JSON string, so replacing that sequence only compacts the separators.
- */
-export const compactAgg = (aggregate: string) => `replace(coalesce(${aggregate}, '[]')::text, E', \\n ', ',')`;
 
 /** The manifest and its version, read in one snapshot. Rows become JSON through a lateral row (cheaper than json_build_object). */
 const MANIFEST_SQL = `
   SELECT g.context_version AS version,
-    ${compactAgg(`(SELECT json_agg(n ORDER BY a.parent_id, a.sort_order, a.pkid)
+    ${compactJsonAgg(`(SELECT json_agg(n ORDER BY a.parent_id, a.sort_order, a.pkid)
        FROM always_load a CROSS JOIN LATERAL (SELECT a.pkid, a.parent_id, a.title) n WHERE a.agent_id = g.id)`)} AS always_load,
-    ${compactAgg(`(SELECT json_agg(n ORDER BY m.pkid)
+    ${compactJsonAgg(`(SELECT json_agg(n ORDER BY m.pkid)
        FROM agent_memories m CROSS JOIN LATERAL (SELECT m.pkid, m.title) n WHERE m.agent_id = g.id)`)} AS memories,
-    ${compactAgg(`(SELECT json_agg(n ORDER BY p.sort_order, p.pkid)
+    ${compactJsonAgg(`(SELECT json_agg(n ORDER BY p.sort_order, p.pkid)
        FROM preferences p CROSS JOIN LATERAL (SELECT p.pkid, p.title) n WHERE p.agent_id = g.id AND p.parent_id = 0)`)}
       AS preferences_manifest
   FROM agents g WHERE g.id = $1`;

@@ -1,7 +1,8 @@
-import { Controller, Get, Header, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AgentCall } from '../common/auth/actor';
 import { CurrentCall } from '../common/auth/access.decorators';
+import { SendsJsonText } from '../common/http/json-text';
 import { ApiProblem } from '../common/http/problem.dto';
 import { ContextQueryDto } from './context.dto';
 import { ContextService } from './context.service';
@@ -31,7 +32,7 @@ export class ContextController {
     },
   })
   @ApiProblem(404, 'Agent not found')
-  @Header('Content-Type', 'application/json; charset=utf-8')
+  @SendsJsonText()
   async get(@CurrentCall() call: AgentCall, @Param('name') name: string, @Query() query: ContextQueryDto): Promise<string> {
     // Serialised by PostgreSQL: sent as is (the payload can hold thousands of titles).
     return (await this.context.context(call, name, query.start_session ?? false)).json;

@@ -4,18 +4,18 @@ import { DataSource } from 'typeorm';
 import { AgentCall } from '../common/auth/actor';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { JsonText } from '../common/http/json-text';
+import { compactJsonAgg, isoUtc } from '../database/json-sql';
 import { Params, Sql } from '../database/sql';
 import { stampActionableNudges } from '../knowledge/nudges.service';
 import { TimeService, TimeView } from '../system/time.service';
 import { AgentAccess } from './agent-access';
 import { AgentTreesRepository } from './agent-trees.repository';
-import { compactAgg, ContextManifests, Manifest } from './context-manifests';
+import { ContextManifests, Manifest } from './context-manifests';
 import { SessionsService } from './sessions.service';
 
 /** Pending handoffs listed in the context (the full queue is GET /agents/{name}/handoffs). */
 const CONTEXT_HANDOFFS = 50;
 
-const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * What changes between two context reads without the manifest changing, and
@@ -27,27 +27,27 @@ const LIVE_SQL = `
   WITH nudged AS (${stampActionableNudges('(SELECT user_id FROM agents WHERE id = $1)', '$2::text')})
   SELECT g.context_version AS version,
     (SELECT row_to_json(n)::text
-       FROM sessions s CROSS JOIN LATERAL (SELECT s.session_id, ${iso('s.started_at')} AS started_at, s.project) n
+       FROM sessions s CROSS JOIN LATERAL (SELECT s.session_id, ${isoUtc('s.started_at')} AS started_at, s.project) n
       WHERE s.agent_id = g.id ORDER BY s.started_at DESC, s.session_id DESC LIMIT 1) AS last_session,
-    (SELECT ${compactAgg(`json_agg(n ORDER BY h.created_at, h.handoff_id)`)}
+    (SELECT ${compactJsonAgg(`json_agg(n ORDER BY h.created_at, h.handoff_id)`)}
        FROM (SELECT p.handoff_id, p.title, p.created_at, s.name AS sender
                FROM handoffs p LEFT JOIN agents s ON s.id = p.created_by_agent_id
               WHERE p.agent_id = g.id AND p.picked_up_at IS NULL
               ORDER BY p.created_at, p.handoff_id LIMIT ${CONTEXT_HANDOFFS}) h
-       CROSS JOIN LATERAL (SELECT h.handoff_id, h.title, h.sender AS created_by_agent, ${iso('h.created_at')} AS created_at) n
+       CROSS JOIN LATERAL (SELECT h.handoff_id, h.title, h.sender AS created_by_agent, ${isoUtc('h.created_at')} AS created_at) n
     ) AS pending_handoffs,
-    (SELECT ${compactAgg(`json_agg(n ORDER BY p.project_id)`)}
+    (SELECT ${compactJsonAgg(`json_agg(n ORDER BY p.project_id)`)}
        FROM projects p JOIN project_statuses st ON st.status_id = p.status_id
        CROSS JOIN LATERAL (SELECT p.project_id, p.title, st.code AS status) n
       WHERE p.user_id = g.user_id) AS projects_manifest,
-    (SELECT ${compactAgg(`json_agg(n ORDER BY h.parent_id, h.sort_order, h.hint_id)`)}
+    (SELECT ${compactJsonAgg(`json_agg(n ORDER BY h.parent_id, h.sort_order, h.hint_id)`)}
        FROM hints h CROSS JOIN LATERAL (SELECT h.hint_id, h.parent_id, h.title) n
       WHERE h.user_id = g.user_id
          OR h.hint_category_id IN (SELECT s.hint_id FROM shared_objects s
                                     WHERE s.shared_to_user_id = g.user_id AND s.object_type_id = 2)) AS hints_compact,
-    (SELECT ${compactAgg(`json_agg(n ORDER BY d.due_date ASC NULLS FIRST, d.nudge_id)`)}
+    (SELECT ${compactJsonAgg(`json_agg(n ORDER BY d.due_date ASC NULLS FIRST, d.nudge_id)`)}
        FROM nudged d
-       CROSS JOIN LATERAL (SELECT d.nudge_id, d.title, d.description, d.due_date, ${iso('d.last_reminded')} AS last_reminded) n
+       CROSS JOIN LATERAL (SELECT d.nudge_id, d.title, d.description, d.due_date, ${isoUtc('d.last_reminded')} AS last_reminded) n
     ) AS actionable_nudges
   FROM agents g WHERE g.id = $1`;
 
@@ -115,6 +115,7 @@ export class ContextService {
         `"preferences_manifest":${manifest.preferences_manifest},"projects_manifest":${live.projects_manifest},` +
         `"last_session":${live.last_session ?? 'null'},"pending_handoffs":${live.pending_handoffs},` +
         `"hints_compact":${live.hints_compact},"actionable_nudges":${live.actionable_nudges}}`,
+      true,
     );
   }
 

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AgentCall, Caller } from '../common/auth/actor';
 import { CurrentCall, CurrentCaller, Public } from '../common/auth/access.decorators';
+import { SendsJsonText } from '../common/http/json-text';
 import { ApiProblem } from '../common/http/problem.dto';
 import { ParseId } from '../common/http/validation';
 import { ProjectSectionsService } from './project-sections.service';
@@ -48,8 +49,9 @@ export class ProjectsController {
   @Get('projects')
   @ApiOperation({ summary: "Your user's projects and those shared to it, by project_id (?status=code filters)" })
   @ApiOkResponse({ schema: { example: { projects: [PROJECT_EXAMPLE], total: 1, limit: 200, offset: 0 } } })
-  list(@CurrentCaller() caller: Caller, @Query() query: ProjectListQueryDto) {
-    return this.projects.list(caller, query.status, query);
+  @SendsJsonText()
+  async list(@CurrentCaller() caller: Caller, @Query() query: ProjectListQueryDto): Promise<string> {
+    return (await this.projects.list(caller, query.status, query)).json;
   }
 
   @Post('projects')
@@ -63,8 +65,9 @@ export class ProjectsController {
   @ApiOperation({ summary: 'A project (read access) with all its sections, flat, ordered (parent_id, section_id)' })
   @ApiOkResponse({ schema: { example: { project: PROJECT_EXAMPLE, sections: [SECTION_EXAMPLE] } } })
   @ApiProblem(404, 'Project not found')
-  get(@CurrentCaller() caller: Caller, @Param('id', ParseId) id: number) {
-    return this.projects.get(caller, id);
+  @SendsJsonText()
+  async get(@CurrentCaller() caller: Caller, @Param('id', ParseId) id: number): Promise<string> {
+    return (await this.projects.get(caller, id)).json;
   }
 
   @Put('projects/:id')

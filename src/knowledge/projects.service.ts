@@ -4,7 +4,10 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AgentCall, Caller } from '../common/auth/actor';
 import { AppError } from '../common/errors/app-error';
 import { pageAndTotal, PageQuery } from '../common/http/paging';
+import { JsonText } from '../common/http/json-text';
 import { assignments } from '../database/assignments';
+import { compactJsonAgg, isoUtc } from '../database/json-sql';
+import { Params, Sql } from '../database/sql';
 import { DocLinks } from '../documents/doc-links';
 import { KnowledgeAudit } from './knowledge-audit';
 import { EDIT, FULL, ObjectAccess, READ } from './object-access';
@@ -14,22 +17,47 @@ export const PROJECT_NOT_FOUND = 'Project not found';
 export const NO_FIELDS = 'No fields to update';
 const STATUS_RULE = 'status_id must be a project status id (see GET /project-statuses)';
 
-/** A project as lists and reads show it; `access` and `permission_level` are the caller's. */
-const PROJECT_COLUMNS = `p.project_id, p.title, p.description, st.code AS status, st.label AS status_label,
-  CASE WHEN p.user_id = $1 THEN 'owned' ELSE 'shared' END AS access, v.level AS permission_level, p.created_at, p.updated_at,
-  p.user_id AS owner_id`;
-
-interface ProjectRow {
-  project_id: number;
-  owner_id: string;
-  [column: string]: unknown;
-}
-
 /** The projects the user sees: owned (level 3) and shared to them (the share's level). */
 const VISIBLE_PROJECTS = `
   SELECT project_id, 3 AS level FROM projects WHERE user_id = $1
   UNION ALL
   SELECT project_id, permission_level FROM shared_objects WHERE shared_to_user_id = $1 AND object_type_id = 1`;
+
+/**
+ * Each visible project as JSON text (`json`, without document_url) with its
+ * owner; `filter` narrows the rows (e.g. by status).
+ */
+const visibleProjectsJson = (filter: string, extraColumns = '') => `
+  WITH v AS (${VISIBLE_PROJECTS})
+  SELECT p.project_id, p.user_id AS owner_id, row_to_json(n)::text AS json, count(*) OVER () AS total${extraColumns}
+    FROM v JOIN projects p USING (project_id) JOIN project_statuses st ON st.status_id = p.status_id
+    CROSS JOIN LATERAL (
+      SELECT p.project_id, p.title, p.description, st.code AS status, st.label AS status_label,
+             CASE WHEN p.user_id = $1 THEN 'owned' ELSE 'shared' END AS access, v.level AS permission_level,
+             ${isoUtc('p.created_at')} AS created_at, ${isoUtc('p.updated_at')} AS updated_at) n
+   ${filter}`;
+
+const LIST_SQL = `${visibleProjectsJson('')} ORDER BY p.project_id LIMIT $2 OFFSET $3`;
+const LIST_BY_STATUS_SQL = `${visibleProjectsJson('WHERE p.status_id = $4')} ORDER BY p.project_id LIMIT $2 OFFSET $3`;
+const COUNT_SQL = `WITH v AS (${VISIBLE_PROJECTS}) SELECT count(*) AS n FROM v JOIN projects p USING (project_id) WHERE $2::smallint IS NULL OR p.status_id = $2`;
+
+/** One visible project as JSON text with its sections (all depths, flat, (parent_id, section_id)). */
+const GET_SQL = visibleProjectsJson(
+  'WHERE p.project_id = $2',
+  `, (SELECT ${compactJsonAgg('json_agg(x ORDER BY s.parent_id, s.section_id)')}
+       FROM project_sections s
+       CROSS JOIN LATERAL (SELECT s.section_id, s.parent_id, s.title, s.description, s.file_path,
+                                  ${isoUtc('s.created_at')} AS created_at, ${isoUtc('s.updated_at')} AS updated_at) x
+      WHERE s.project_id = p.project_id) AS sections`,
+);
+
+interface ProjectJsonRow {
+  project_id: number;
+  owner_id: string;
+  json: string;
+  total: string;
+  sections?: string;
+}
 
 /** Projects (user-scoped, shareable): headers, status lifecycle, the merged owned-and-shared list. */
 @Injectable()
@@ -39,6 +67,7 @@ export class ProjectsService {
     private readonly access: ObjectAccess,
     private readonly audit: KnowledgeAudit,
     private readonly links: DocLinks,
+    private readonly sql: Sql,
   ) {}
 
   async statuses() {
@@ -47,56 +76,39 @@ export class ProjectsService {
   }
 
   /** Owned and shared projects by project_id; `status` filters by code (an unknown code is a 422). */
-  async list(caller: Caller, status: string | undefined, page: PageQuery) {
-    const filter = status === undefined ? '' : 'WHERE st.status_id = $4';
-    const params: unknown[] = [caller.userId, page.limit, page.offset];
-    if (status !== undefined) params.push(await this.statusIdOfCode(status));
-    const rows: { total: string }[] = await this.db.query(
-      `WITH v AS (${VISIBLE_PROJECTS})
-       SELECT count(*) OVER () AS total, ${PROJECT_COLUMNS}
-         FROM v JOIN projects p USING (project_id) JOIN project_statuses st ON st.status_id = p.status_id
-         ${filter} ORDER BY p.project_id LIMIT $2 OFFSET $3`,
-      params,
-    );
-    const [found, total] = await pageAndTotal(rows as (ProjectRow & { total: string })[], async () => {
-      const [row] = await this.db.query(
-        `WITH v AS (${VISIBLE_PROJECTS})
-         SELECT count(*) AS n FROM v JOIN projects p USING (project_id) JOIN project_statuses st ON st.status_id = p.status_id
-          ${filter.replace('$4', '$2')}`,
-        status === undefined ? [caller.userId] : [caller.userId, params[3]],
-      );
+  async list(caller: Caller, status: string | undefined, page: PageQuery): Promise<JsonText> {
+    const params = new Params();
+    params.add(caller.userId);
+    params.add(page.limit);
+    params.add(page.offset);
+    const statusId = status === undefined ? null : await this.statusIdOfCode(status);
+    if (statusId !== null) params.add(statusId);
+    const rows = await this.sql.query<ProjectJsonRow>(statusId === null ? LIST_SQL : LIST_BY_STATUS_SQL, params);
+    const [found, total] = await pageAndTotal(rows, async () => {
+      const count = new Params();
+      count.add(caller.userId);
+      count.add(statusId);
+      const [row] = await this.sql.query<{ n: string }>(COUNT_SQL, count);
       return Number(row.n);
     });
-    return { projects: found.map((p) => this.withDocumentUrl(p)), total, limit: page.limit, offset: page.offset };
+    const projects = found.map((p) => this.withDocumentUrl(p)).join(',');
+    return new JsonText(`{"projects":[${projects}],"total":${total},"limit":${page.limit},"offset":${page.offset}}`);
   }
 
-  /** One project with all its sections, flat, ordered (parent_id, section_id). */
-  async get(caller: Caller, projectId: number) {
-    const project = await this.header(this.db.manager, caller.userId, projectId);
-    const sections = await this.db.query(
-      `SELECT section_id, parent_id, title, description, file_path, created_at, updated_at
-         FROM project_sections WHERE project_id = $1 ORDER BY parent_id, section_id`,
-      [projectId],
-    );
-    return { project, sections };
+  /** One project with all its sections, flat, ordered (parent_id, section_id); 404 without read access. */
+  async get(caller: Caller, projectId: number): Promise<JsonText> {
+    const params = new Params();
+    params.add(caller.userId);
+    params.add(projectId);
+    const [row] = await this.sql.query<ProjectJsonRow>(GET_SQL, params);
+    if (!row) throw AppError.notFound(PROJECT_NOT_FOUND);
+    return new JsonText(`{"project":${this.withDocumentUrl(row)},"sections":${row.sections}}`);
   }
 
-  /** The project's header as the user sees it; 404 without read access. */
-  async header(em: EntityManager, userId: string, projectId: number) {
-    const rows: ProjectRow[] = await em.query(
-      `WITH v AS (${VISIBLE_PROJECTS})
-       SELECT ${PROJECT_COLUMNS}
-         FROM v JOIN projects p USING (project_id) JOIN project_statuses st ON st.status_id = p.status_id
-        WHERE p.project_id = $2`,
-      [userId, projectId],
-    );
-    if (!rows[0]) throw AppError.notFound(PROJECT_NOT_FOUND);
-    return this.withDocumentUrl(rows[0]);
-  }
-
-  /** The project as shown: the owner's id goes into the signed document link only. */
-  private withDocumentUrl({ owner_id: ownerId, ...project }: ProjectRow) {
-    return { ...project, document_url: this.links.url('project', project.project_id, ownerId) };
+  /** The project's JSON with its signed document link (the owner's id goes into the signature only). */
+  private withDocumentUrl(row: ProjectJsonRow): string {
+    const url = this.links.url('project', row.project_id, row.owner_id);
+    return `${row.json.slice(0, -1)},"document_url":${JSON.stringify(url)}}`;
   }
 
   async create(call: AgentCall, input: CreateProjectDto) {

@@ -23,7 +23,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * Runs one MCP tool call the same way for every tool: authenticate (the
  * `agent_key` argument, else the REST headers), validate the arguments, call the
  * service, and shape the result — JSON as text and as structuredContent (text
- * only for a pre-serialised JsonText, such as the context), or an
+ * only for a JsonText marked so, such as the context), or an
  * `isError` result carrying `{error: {code, message}}`. Internal failures are
  * logged with the request id and reported as "Internal server error".
  */
@@ -49,8 +49,10 @@ export class McpToolRunner {
           : await this.auth.callerFromRequest(req);
       if (req) req.caller = caller;
       const result = await handler(await params.parse(input), { caller, actor: agentActor(caller, requestId) });
-      // Pre-serialised (large) results go out as text only: structuredContent would send them twice.
-      if (result instanceof JsonText) return { content: [{ type: 'text', text: result.json }] };
+      if (result instanceof JsonText) {
+        const content: ToolResult['content'] = [{ type: 'text', text: result.json }];
+        return result.textOnly ? { content } : { content, structuredContent: JSON.parse(result.json) as Record<string, unknown> };
+      }
       return {
         content: [{ type: 'text', text: JSON.stringify(result) }],
         ...(isPlainObject(result) ? { structuredContent: result } : {}),
