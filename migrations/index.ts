@@ -4,6 +4,7 @@ import { ScopedMemoryIndexes1795309200000 } from './1795309200000-ScopedMemoryIn
 import { AgentContext1795316400000 } from './1795316400000-AgentContext';
 import { AgentContextVersion1795320000000 } from './1795320000000-AgentContextVersion';
 import { UserKnowledge1795323600000 } from './1795323600000-UserKnowledge';
+import { ProjectListVersion1795327200000 } from './1795327200000-ProjectListVersion';
 
 /** Every migration, oldest first. Class references (no globs) work the same in ts-jest and dist/. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   AgentContext1795316400000,
   AgentContextVersion1795320000000,
   UserKnowledge1795323600000,
+  ProjectListVersion1795327200000,
 ];

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 
@@ -12,6 +13,8 @@ export type DocumentKind = 'project' | 'wiki';
 @Injectable()
 export class DocLinks {
   private readonly secret: string;
+  /** Links signed this minute: a list of hundreds of projects signs each once a minute. */
+  private readonly recent = new LRUCache<string, string>({ max: 50_000 });
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     if (!config.docLinkSecret) throw new Error('docLinkSecret is not configured');
@@ -20,7 +23,13 @@ export class DocLinks {
 
   url(kind: DocumentKind, id: number, ownerId: string, now = Date.now()): string {
     const exp = Math.ceil(now / 60_000) * 60 + this.config.docLinkTtlHours * 3600;
-    return `${this.config.publicBaseUrl}/doc/${kind}s/${id}?exp=${exp}&sig=${this.sign(kind, id, ownerId, exp)}`;
+    const key = `${kind}/${id}/${ownerId}/${exp}`;
+    let url = this.recent.get(key);
+    if (!url) {
+      url = `${this.config.publicBaseUrl}/doc/${kind}s/${id}?exp=${exp}&sig=${this.sign(kind, id, ownerId, exp)}`;
+      this.recent.set(key, url);
+    }
+    return url;
   }
 
   /** Whether `sig` signs this object and `exp` (unix seconds) has not passed. */

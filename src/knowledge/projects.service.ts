@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AgentCall, Caller } from '../common/auth/actor';
@@ -29,7 +30,8 @@ const VISIBLE_PROJECTS = `
  */
 const visibleProjectsJson = (filter: string, extraColumns = '') => `
   WITH v AS (${VISIBLE_PROJECTS})
-  SELECT p.project_id, p.user_id AS owner_id, row_to_json(n)::text AS json, count(*) OVER () AS total${extraColumns}
+  SELECT p.project_id, p.user_id AS owner_id, row_to_json(n)::text AS json, count(*) OVER () AS total,
+         (SELECT projects_version FROM users WHERE id = $1) AS version${extraColumns}
     FROM v JOIN projects p USING (project_id) JOIN project_statuses st ON st.status_id = p.status_id
     CROSS JOIN LATERAL (
       SELECT p.project_id, p.title, p.description, st.code AS status, st.label AS status_label,
@@ -39,6 +41,7 @@ const visibleProjectsJson = (filter: string, extraColumns = '') => `
 
 const LIST_SQL = `${visibleProjectsJson('')} ORDER BY p.project_id LIMIT $2 OFFSET $3`;
 const LIST_BY_STATUS_SQL = `${visibleProjectsJson('WHERE p.status_id = $4')} ORDER BY p.project_id LIMIT $2 OFFSET $3`;
+const LIST_VERSION_SQL = `SELECT projects_version AS version FROM users WHERE id = $1`;
 const COUNT_SQL = `WITH v AS (${VISIBLE_PROJECTS}) SELECT count(*) AS n FROM v JOIN projects p USING (project_id) WHERE $2::smallint IS NULL OR p.status_id = $2`;
 
 /** One visible project as JSON text with its sections (all depths, flat, (parent_id, section_id)). */
@@ -59,9 +62,23 @@ interface ProjectJsonRow {
   sections?: string;
 }
 
+interface RenderedPage {
+  version: string | null;
+  rows: ProjectJsonRow[];
+  total: number;
+}
+
+/** Characters of rendered list pages kept (400 projects are about 150 kB). */
+const PAGE_CACHE_SIZE = 64 * 1024 * 1024;
+
 /** Projects (user-scoped, shareable): headers, status lifecycle, the merged owned-and-shared list. */
 @Injectable()
 export class ProjectsService {
+  private readonly pages = new LRUCache<string, RenderedPage>({
+    maxSize: PAGE_CACHE_SIZE,
+    sizeCalculation: (p) => p.rows.reduce((n, r) => n + r.json.length + 64, 64),
+  });
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly access: ObjectAccess,
@@ -75,24 +92,43 @@ export class ProjectsService {
     return { statuses };
   }
 
-  /** Owned and shared projects by project_id; `status` filters by code (an unknown code is a 422). */
+  /**
+   * Owned and shared projects by project_id; `status` filters by code (an
+   * unknown code is a 422). A page is rendered by PostgreSQL once per version
+   * of the user's project list (see the ProjectListVersion migration) and
+   * reused while that version holds; document links are signed per response.
+   */
   async list(caller: Caller, status: string | undefined, page: PageQuery): Promise<JsonText> {
+    const statusId = status === undefined ? null : await this.statusIdOfCode(status);
+    const key = `${caller.userId}/${statusId}/${page.limit}/${page.offset}`;
+    const versionParams = new Params();
+    versionParams.add(caller.userId);
+    const [{ version }] = await this.sql.query<{ version: string }>(LIST_VERSION_SQL, versionParams);
+    let cached = this.pages.get(key);
+    if (cached?.version !== version) {
+      cached = await this.renderPage(caller.userId, statusId, page);
+      if (cached.version !== null) this.pages.set(key, cached);
+    }
+    const projects = cached.rows.map((p) => this.withDocumentUrl(p)).join(',');
+    return new JsonText(`{"projects":[${projects}],"total":${cached.total},"limit":${page.limit},"offset":${page.offset}}`);
+  }
+
+  /** One page of the list with the list version it was read at (null past the end: not cached). */
+  private async renderPage(userId: string, statusId: number | null, page: PageQuery): Promise<RenderedPage> {
     const params = new Params();
-    params.add(caller.userId);
+    params.add(userId);
     params.add(page.limit);
     params.add(page.offset);
-    const statusId = status === undefined ? null : await this.statusIdOfCode(status);
     if (statusId !== null) params.add(statusId);
-    const rows = await this.sql.query<ProjectJsonRow>(statusId === null ? LIST_SQL : LIST_BY_STATUS_SQL, params);
+    const rows = await this.sql.query<ProjectJsonRow & { version: string }>(statusId === null ? LIST_SQL : LIST_BY_STATUS_SQL, params);
     const [found, total] = await pageAndTotal(rows, async () => {
       const count = new Params();
-      count.add(caller.userId);
+      count.add(userId);
       count.add(statusId);
       const [row] = await this.sql.query<{ n: string }>(COUNT_SQL, count);
       return Number(row.n);
     });
-    const projects = found.map((p) => this.withDocumentUrl(p)).join(',');
-    return new JsonText(`{"projects":[${projects}],"total":${total},"limit":${page.limit},"offset":${page.offset}}`);
+    return { version: rows[0]?.version ?? null, rows: found, total };
   }
 
   /** One project with all its sections, flat, ordered (parent_id, section_id); 404 without read access. */
