@@ -5,6 +5,7 @@ import { AgentContext1795316400000 } from './1795316400000-AgentContext';
 import { AgentContextVersion1795320000000 } from './1795320000000-AgentContextVersion';
 import { UserKnowledge1795323600000 } from './1795323600000-UserKnowledge';
 import { ProjectListVersion1795327200000 } from './1795327200000-ProjectListVersion';
+import { DropProjectListVersion1795330800000 } from './1795330800000-DropProjectListVersion';
 
 /** Every migration, oldest first. Class references (no globs) work the same in ts-jest and dist/. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   AgentContextVersion1795320000000,
   UserKnowledge1795323600000,
   ProjectListVersion1795327200000,
+  DropProjectListVersion1795330800000,
 ];

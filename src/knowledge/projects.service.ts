@@ -30,8 +30,7 @@ const VISIBLE_PROJECTS = `
  */
 const visibleProjectsJson = (filter: string, extraColumns = '') => `
   WITH v AS (${VISIBLE_PROJECTS})
-  SELECT p.project_id, p.user_id AS owner_id, row_to_json(n)::text AS json, count(*) OVER () AS total,
-         (SELECT projects_version FROM users WHERE id = $1) AS version${extraColumns}
+  SELECT p.project_id, p.user_id AS owner_id, row_to_json(n)::text AS json, count(*) OVER () AS total${extraColumns}
     FROM v JOIN projects p USING (project_id) JOIN project_statuses st ON st.status_id = p.status_id
     CROSS JOIN LATERAL (
       SELECT p.project_id, p.title, p.description, st.code AS status, st.label AS status_label,
@@ -39,9 +38,27 @@ const visibleProjectsJson = (filter: string, extraColumns = '') => `
              ${isoUtc('p.created_at')} AS created_at, ${isoUtc('p.updated_at')} AS updated_at) n
    ${filter}`;
 
-const LIST_SQL = `${visibleProjectsJson('')} ORDER BY p.project_id LIMIT $2 OFFSET $3`;
-const LIST_BY_STATUS_SQL = `${visibleProjectsJson('WHERE p.status_id = $4')} ORDER BY p.project_id LIMIT $2 OFFSET $3`;
-const LIST_VERSION_SQL = `SELECT projects_version AS version FROM users WHERE id = $1`;
+/**
+ * The version of a user's project list, read from the rows it shows: a
+ * project or share written (by any path) gets a newer transaction id, a
+ * deleted one changes the count, so (count, sum of xmin) only ever changes
+ * when the list may have. No writes, so no lock is ever taken for it.
+ */
+const LIST_VERSION_SQL = `
+  WITH lv AS (
+    SELECT p.xmin AS x FROM projects p WHERE p.user_id = $1
+    UNION ALL
+    SELECT s.xmin FROM shared_objects s WHERE s.shared_to_user_id = $1 AND s.object_type_id = 1
+    UNION ALL
+    SELECT p.xmin FROM shared_objects s JOIN projects p ON p.project_id = s.project_id
+     WHERE s.shared_to_user_id = $1 AND s.object_type_id = 1)
+  SELECT count(*) || ':' || coalesce(sum(x::text::bigint), 0) AS version FROM lv`;
+
+/** A page of the list with the list's version, read in the same snapshot. */
+const LIST_SQL = `${visibleProjectsJson('', `, (${LIST_VERSION_SQL}) AS version`)} ORDER BY p.project_id LIMIT $2 OFFSET $3`;
+const LIST_BY_STATUS_SQL = `${visibleProjectsJson('WHERE p.status_id = $4', `, (${LIST_VERSION_SQL}) AS version`)}
+  ORDER BY p.project_id LIMIT $2 OFFSET $3`;
+
 const COUNT_SQL = `WITH v AS (${VISIBLE_PROJECTS}) SELECT count(*) AS n FROM v JOIN projects p USING (project_id) WHERE $2::smallint IS NULL OR p.status_id = $2`;
 
 /** One visible project as JSON text with its sections (all depths, flat, (parent_id, section_id)). */
