@@ -88,6 +88,26 @@ describe('project lists stay current (rendered once per list version)', () => {
     expect((await as(u, 'get', '/projects?offset=10').expect(200)).body).toMatchObject({ projects: [], total: 4 });
   });
 
+  it('GET /projects/{id} shows every section change at once (its sections are rendered once per version)', async () => {
+    const p = (await as(u1, 'post', '/projects', { title: 'Tree' }).expect(201)).body.created.project_id as number;
+    const sections = async (agent: TestAgent = u1) =>
+      ((await as(agent, 'get', `/projects/${p}`).expect(200)).body.sections as { section_id: number; title: string }[]).map((x) => x.title);
+    expect(await sections()).toEqual([]);
+    const a = (await as(u1, 'post', `/projects/${p}/sections`, { title: 'A' }).expect(201)).body.created.section_id as number;
+    expect(await sections()).toEqual(['A']);
+    await as(u1, 'post', `/projects/${p}/sections`, { title: 'A1', parent_id: a }).expect(201);
+    await as(u1, 'put', `/projects/${p}/sections/${a}`, { title: 'A renamed' }).expect(200);
+    expect(await sections()).toEqual(['A renamed', 'A1']);
+    await as(u1, 'post', '/sharing', { object_type_id: 1, object_id: p, shared_to_user_id: u2.userId }).expect(201);
+    expect(await sections(u2)).toEqual(['A renamed', 'A1']);
+    await t.db.query(`UPDATE project_sections SET title = 'By SQL' WHERE section_id = $1`, [a]);
+    expect(await sections(u2)).toEqual(['By SQL', 'A1']);
+    await as(u1, 'delete', `/projects/${p}/sections/${a}`).expect(200);
+    expect(await sections()).toEqual([]);
+    await as(u1, 'delete', `/projects/${p}`).expect(200);
+    expect((await as(u1, 'get', `/projects/${p}`)).status).toBe(404);
+  });
+
   it('concurrent writes to projects shared both ways never deadlock', async () => {
     const a = await t.newAgent();
     const b = await t.newAgent();

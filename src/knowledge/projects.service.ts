@@ -61,22 +61,33 @@ const LIST_BY_STATUS_SQL = `${visibleProjectsJson('WHERE p.status_id = $4', `, (
 
 const COUNT_SQL = `WITH v AS (${VISIBLE_PROJECTS}) SELECT count(*) AS n FROM v JOIN projects p USING (project_id) WHERE $2::smallint IS NULL OR p.status_id = $2`;
 
-/** One visible project as JSON text with its sections (all depths, flat, (parent_id, section_id)). */
-const GET_SQL = visibleProjectsJson(
-  'WHERE p.project_id = $2',
-  `, (SELECT ${compactJsonAgg('json_agg(x ORDER BY s.parent_id, s.section_id)')}
-       FROM project_sections s
-       CROSS JOIN LATERAL (SELECT s.section_id, s.parent_id, s.title, s.description, s.file_path,
-                                  ${isoUtc('s.created_at')} AS created_at, ${isoUtc('s.updated_at')} AS updated_at) x
-      WHERE s.project_id = p.project_id) AS sections`,
-);
+/** A version of a project's sections: count and xmin of the rows (any write gives a newer xmin). */
+const SECTIONS_VERSION = `(SELECT count(*) || ':' || coalesce(sum(s.xmin::text::bigint), 0) FROM project_sections s WHERE s.project_id = p.project_id)`;
+
+/** One visible project as JSON text, with the version of its sections. */
+const GET_SQL = visibleProjectsJson('WHERE p.project_id = $2', `, ${SECTIONS_VERSION} AS sections_version`);
+
+/** A project's sections as JSON text (all depths, flat, (parent_id, section_id)) with their version, in one snapshot. */
+const SECTIONS_SQL = `
+  SELECT ${SECTIONS_VERSION} AS version,
+         (SELECT ${compactJsonAgg('json_agg(x ORDER BY s.parent_id, s.section_id)')}
+            FROM project_sections s
+            CROSS JOIN LATERAL (SELECT s.section_id, s.parent_id, s.title, s.description, s.file_path,
+                                       ${isoUtc('s.created_at')} AS created_at, ${isoUtc('s.updated_at')} AS updated_at) x
+           WHERE s.project_id = p.project_id) AS json
+    FROM projects p WHERE p.project_id = $1`;
 
 interface ProjectJsonRow {
   project_id: number;
   owner_id: string;
   json: string;
   total: string;
-  sections?: string;
+  sections_version?: string;
+}
+
+interface RenderedSections {
+  version: string;
+  json: string;
 }
 
 interface RenderedPage {
@@ -91,6 +102,10 @@ const PAGE_CACHE_SIZE = 64 * 1024 * 1024;
 /** Projects (user-scoped, shareable): headers, status lifecycle, the merged owned-and-shared list. */
 @Injectable()
 export class ProjectsService {
+  private readonly sectionTexts = new LRUCache<number, RenderedSections>({
+    maxSize: PAGE_CACHE_SIZE,
+    sizeCalculation: (r) => r.json.length + 64,
+  });
   private readonly pages = new LRUCache<string, RenderedPage>({
     maxSize: PAGE_CACHE_SIZE,
     sizeCalculation: (p) => p.rows.reduce((n, r) => n + r.json.length + 64, 64),
@@ -148,14 +163,30 @@ export class ProjectsService {
     return { version: rows[0]?.version ?? null, rows: found, total };
   }
 
-  /** One project with all its sections, flat, ordered (parent_id, section_id); 404 without read access. */
+  /**
+   * One project with all its sections, flat, ordered (parent_id, section_id);
+   * 404 without read access. The sections are rendered by PostgreSQL once per
+   * version of them (every reader sees the same) and reused while it holds.
+   */
   async get(caller: Caller, projectId: number): Promise<JsonText> {
     const params = new Params();
     params.add(caller.userId);
     params.add(projectId);
     const [row] = await this.sql.query<ProjectJsonRow>(GET_SQL, params);
     if (!row) throw AppError.notFound(PROJECT_NOT_FOUND);
-    return new JsonText(`{"project":${this.withDocumentUrl(row)},"sections":${row.sections}}`);
+    const cached = this.sectionTexts.get(projectId);
+    const sections = cached && cached.version === row.sections_version ? cached : await this.renderSections(projectId);
+    return new JsonText(`{"project":${this.withDocumentUrl(row)},"sections":${sections.json}}`);
+  }
+
+  private async renderSections(projectId: number): Promise<RenderedSections> {
+    const params = new Params();
+    params.add(projectId);
+    const [rendered] = await this.sql.query<RenderedSections>(SECTIONS_SQL, params);
+    // The project went between the two reads: as if it had gone before.
+    if (!rendered) throw AppError.notFound(PROJECT_NOT_FOUND);
+    this.sectionTexts.set(projectId, rendered);
+    return rendered;
   }
 
   /** The project's JSON with its signed document link (the owner's id goes into the signature only). */
