@@ -1,5 +1,5 @@
 import type { Response, Test } from 'supertest';
-import { agentRequests, AUDIT_FAIL, expectProblem, Method, newRid, problem, refuseAuditFor } from './support/agent-requests';
+import { agentRequests, AUDIT_FAIL, expectProblem, Method, newRid, problem, refuseAuditFor, ThreeUsers, threeUsers } from './support/agent-requests';
 import { startTestApp, TestAgent, TestApp, uniqueName } from './support/test-app';
 
 /*
@@ -22,12 +22,7 @@ const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 /** An id no test creates (PostgreSQL integer maximum). */
 const MISSING = 2_147_483_647;
 
-interface Fixture {
-  a1a: TestAgent;
-  a1b: TestAgent;
-  a2: TestAgent;
-  a3: TestAgent;
-}
+type Fixture = ThreeUsers;
 
 interface ListedHint {
   hint_id: number;
@@ -54,13 +49,7 @@ describe('LucyAPI hint categories and hints', () => {
   const { as, expectNotAudited } = agentRequests(() => t);
 
   /** U1 with A1a and A1b; U2 with A2; U3 with A3. */
-  async function fixture(): Promise<Fixture> {
-    const a1a = await t.newAgent({ userName: uniqueName('u1'), agentName: uniqueName('a1a') });
-    const a1b = await t.newSibling(a1a, uniqueName('a1b'));
-    const a2 = await t.newAgent({ userName: uniqueName('u2'), agentName: uniqueName('a2') });
-    const a3 = await t.newAgent({ userName: uniqueName('u3'), agentName: uniqueName('a3') });
-    return { a1a, a1b, a2, a3 };
-  }
+  const fixture = (): Promise<Fixture> => threeUsers(t);
 
   async function createCategory(agent: TestAgent, title = uniqueName('category'), description?: string): Promise<number> {
     const res = await as(agent, 'post', '/hint_categories', { title, description }).expect(201);
