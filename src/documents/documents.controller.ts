@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import type { Caller } from '../common/auth/actor';
 import { CurrentCaller, Public } from '../common/auth/access.decorators';
 import { ApiProblem } from '../common/http/problem.dto';
-import { ParseId } from '../common/http/validation';
+import { ParseId, rowIdOf } from '../common/http/validation';
 import { DocumentKind } from './doc-links';
 import { DocumentsService } from './documents.service';
 import { escapeHtml } from './render-text';
@@ -73,7 +73,7 @@ export class DocumentsController {
   }
 
   private async signed(res: Response, kind: DocumentKind, id: string, exp: unknown, sig: unknown): Promise<void> {
-    const objectId = /^\d{1,10}$/.test(id) && Number(id) <= 2_147_483_647 ? Number(id) : null;
+    const objectId = rowIdOf(id);
     const html = objectId === null ? null : await this.documents.forLink(kind, objectId, exp, sig);
     if (html === null) sendHtml(res, 403, invalidLinkPage);
     else sendHtml(res, 200, html);

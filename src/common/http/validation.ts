@@ -110,12 +110,18 @@ export const PG_INT_MAX = 2_147_483_647;
 /** How a bad integer id is reported, in a path (ParseId) and in MCP arguments alike. */
 export const idRule = (field: string) => `${field} must be a positive integer`;
 
+/** A row id written in decimal digits, 1 to PG_INT_MAX; null otherwise. */
+export function rowIdOf(text: string): number | null {
+  const n = /^\d{1,10}$/.test(text) ? Number(text) : NaN;
+  return n >= 1 && n <= PG_INT_MAX ? n : null;
+}
+
 /** A path parameter that must be a positive integer id (a PostgreSQL integer). */
 @Injectable()
 export class ParseId implements PipeTransform<string, number> {
   transform(value: string, metadata: ArgumentMetadata): number {
-    const n = /^\d{1,10}$/.test(value) ? Number(value) : NaN;
-    if (n >= 1 && n <= PG_INT_MAX) return n;
+    const id = rowIdOf(value);
+    if (id !== null) return id;
     const field = metadata.data ?? 'id';
     throw validationFailed([{ field, message: idRule(field) }]);
   }
