@@ -13,6 +13,7 @@ import {
   restContextTarget,
   seedContextAgent,
 } from './context-targets';
+import { AuditDatabase, auditPageTarget, SECRET_KEY, secretTarget, seedSecret } from './audit-targets';
 import { knowledgeTargetsDescription, OWNED_PROJECTS, projectsTarget, projectTarget, SECTIONS, SHARED_PROJECTS, seedProjects } from './knowledge-targets';
 import { READ_BODY, READ_SUBJECT, READ_SUBJECT_MEMORIES, readSubjectMemory, WRITE_BODY, WRITE_SUBJECT } from './memory-targets';
 import { MEMORIES_PER_SUBJECT, READ_INDEX, ReadPlan, ScaleDatabase } from './scale';
@@ -22,9 +23,10 @@ import { mcpHeaders, Target, toolCall } from './target';
 /**
  * `npm run bench`: starts the built service (`node dist/main.js`) on a
  * throw-away MNEMO_HOME (embedded PostgreSQL) and a free port, takes the agent
- * key from its banner, and loads nine targets with autocannon, one after the
+ * key from its banner, and loads ten targets with autocannon, one after the
  * other: 50 connections, 10 s each, after a short warm-up. Targets: the
- * readiness probe, /whoami over REST and MCP, storing a scoped memory
+ * readiness probe, /whoami over REST and MCP, reading a secret (decryption and
+ * its audit event, bench/audit-targets.ts), storing a scoped memory
  * (POST /memory), a merged read of one subject's 50 memories of mixed shapes
  * (POST /memory/read: merge, grant, audit event), and the agent context
  * (GET /agents/{name}/context and MCP get_context) of an agent with 200
@@ -41,6 +43,10 @@ import { mcpHeaders, Target, toolCall } from './target';
  * ANALYZE: an index scan on scoped_memories_read_idx, no sequential scan).
  * See bench/scale.ts.
  *
+ * Then the audit log: audit_events filled to 1,000,000 events, all sealed into
+ * their hash chains by the service's sealer, and GET /audit?limit=100 measured
+ * at 10 connections (p99 under 50 ms); then one GET /audit/verify, timed.
+ *
  * Finally it times three restarts on the same home (target: second start under
  * 3 s). Writes the figures to bench/results/<timestamp>.json and
  * bench/results/latest.json.
@@ -56,7 +62,8 @@ import { mcpHeaders, Target, toolCall } from './target';
  * BENCH_CONNECTIONS (default 50), BENCH_LOG_LEVEL (the service's LOG_LEVEL, default
  * info: one log line per request, as in production; its stdout goes to a pipe
  * this process drains), BENCH_SCALE_ROWS (memories bulk-loaded for the scale
- * measurement, default 1000000; 0 skips it).
+ * measurement, default 1000000; 0 skips it), BENCH_AUDIT_EVENTS (events in the
+ * audit table for the audit page measurement, default 1000000).
  */
 
 const DURATION_S = positive('BENCH_DURATION', 10);
@@ -64,6 +71,8 @@ const WARMUP_S = positive('BENCH_WARMUP', 3);
 const CONNECTIONS = positive('BENCH_CONNECTIONS', 50);
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 const SCALE_ROWS = wholeNumber('BENCH_SCALE_ROWS', 1_000_000);
+/** Events in audit_events while the audit page is measured. */
+const AUDIT_EVENTS = wholeNumber('BENCH_AUDIT_EVENTS', 1_000_000);
 /** Memories in the table for the scale measurement's baseline. */
 const SCALE_BASELINE_ROWS = 1000;
 /** Largest accepted ratio of read p50 at scale over read p50 at the baseline. */
@@ -173,16 +182,17 @@ function median<T>(items: T[], key: (item: T) => number): T {
  * both sides; each MCP target close to its REST counterpart. Every ratio's two
  * sides are at most four targets apart.
  */
-const WRITE = 0;
-const PROJECT = 1;
-const READ = 2;
-const READY = 3;
-const CONTEXT = 4;
-const PROJECTS = 5;
-const MCP_CONTEXT = 6;
-const WHOAMI = 7;
-const MCP_WHOAMI = 8;
-const TARGET_COUNT = 9;
+const SECRET = 0;
+const WRITE = 1;
+const PROJECT = 2;
+const READ = 3;
+const READY = 4;
+const CONTEXT = 5;
+const PROJECTS = 6;
+const MCP_CONTEXT = 7;
+const WHOAMI = 8;
+const MCP_WHOAMI = 9;
+const TARGET_COUNT = 10;
 
 function targets(apiKey: string, agentName: string, projectId: number): Target[] {
   const json = { 'content-type': 'application/json', 'X-Api-Key': apiKey };
@@ -195,6 +205,7 @@ function targets(apiKey: string, agentName: string, projectId: number): Target[]
     check: (b) => (b as { status?: string }).status === 'ready',
   };
   all[READ] = readTarget(apiKey);
+  all[SECRET] = secretTarget(apiKey);
   all[WRITE] = {
     name: 'POST /memory (write)',
     method: 'POST',
@@ -424,6 +435,7 @@ async function main(): Promise<number> {
     const projectId = await seedProjects(baseUrl, banner.agentKey, adminTokenOf(banner), tenant.userName);
     console.log(`${((performance.now() - projectsStart) / 1000).toFixed(1)} s`);
 
+    await seedSecret(baseUrl, banner.agentKey);
     const all = targets(banner.agentKey, tenant.agentName, projectId);
     const expectedBodies: (string | undefined)[] = [];
     for (const target of all) {
@@ -462,6 +474,7 @@ async function main(): Promise<number> {
     const loadAfterCycles = os.loadavg();
 
     const scale = SCALE_ROWS > 0 ? await measureScale(baseUrl, service.options.home, tenant, readTarget(banner.agentKey), all[READY]) : null;
+    const audit = await measureAudit(baseUrl, service.options.home, tenant, banner.agentKey);
     const loadAfter = os.loadavg();
     const exit = await service.stop('SIGTERM');
     if (exit.code !== 0) console.error(`Warning: the service exited with ${exit.code ?? exit.signal}`);
@@ -492,6 +505,7 @@ async function main(): Promise<number> {
     };
     // Target order: see WRITE ... MCP_WHOAMI (each ratio's two sides measured close together in every cycle).
     const ratios = [
+      ratio('secret read (decrypt + audit) vs /healthz/ready throughput', SECRET, READY, 0.4),
       ratio('/whoami vs /healthz/ready throughput', WHOAMI, READY, 0.6),
       ratio('MCP whoami vs REST /whoami throughput', MCP_WHOAMI, WHOAMI, 0.4),
       ratio('memory write vs /healthz/ready throughput', WRITE, READY, 0.5),
@@ -562,6 +576,12 @@ async function main(): Promise<number> {
               ],
             ]
           : []),
+        [
+          `${audit.target} p99 at ${AUDIT_CONNECTIONS} connections, ${audit.events.toLocaleString('en')} events (runs: ${audit.runs.map((m) => m.p99_ms).join(', ')} ms)`,
+          `${audit.measurement.p99_ms} ms`,
+          `< ${audit.maximum_p99_ms} ms`,
+          audit.pass ? 'PASS' : 'FAIL',
+        ],
         ['second start, spawn to listening (median)', `${startup.median_ms} ms`, '< 3000 ms', startup.pass ? 'PASS' : 'FAIL'],
       ]),
     );
@@ -602,6 +622,12 @@ async function main(): Promise<number> {
       }
     }
 
+    console.log(
+      `\naudit: ${audit.added.toLocaleString('en')} events bulk-loaded in ${(audit.load_ms / 1000).toFixed(1)} s, sealed into their chains in ` +
+        `${(audit.seal_ms / 1000).toFixed(1)} s; GET /audit/verify of the benchmark tenant (${audit.verify.events_checked.toLocaleString('en')} events): ` +
+        `${(audit.verify.ms / 1000).toFixed(1)} s, ok ${audit.verify.ok}`,
+    );
+
     const cpus = os.cpus();
     const report = {
       timestamp: startedAt.toISOString(),
@@ -641,6 +667,12 @@ async function main(): Promise<number> {
         },
         context_targets: contextTargetsDescription(tenant.agentName),
         project_targets: knowledgeTargetsDescription(projectId),
+        secret_target: `GET /secrets/${SECRET_KEY}: a 64-byte value stored through PUT before measuring`,
+        audit_method:
+          `after the scale measurement, on the same service: audit_events filled up to ${AUDIT_EVENTS.toLocaleString('en')} events ` +
+          `(INSERT ... SELECT generate_series, half of them the benchmark tenant's, the rest over 1000 other tenants), ` +
+          `waited until the sealer linked every event, VACUUM (ANALYZE) + CHECKPOINT, warm-up, then ${AUDIT_RUNS} runs of ` +
+          `${DURATION_S} s at ${AUDIT_CONNECTIONS} connections (the median run by p99 is judged), then GET /audit/verify once`,
         scale_rows: SCALE_ROWS,
         scale_baseline_rows: SCALE_BASELINE_ROWS,
         scale_method:
@@ -657,8 +689,9 @@ async function main(): Promise<number> {
       targets: ratios,
       latency: latencies,
       scale,
+      audit,
       startup,
-      pass: ratios.every((r) => r.pass) && latencies.every((l) => l.pass) && (scale?.pass ?? true) && startup.pass,
+      pass: ratios.every((r) => r.pass) && latencies.every((l) => l.pass) && (scale?.pass ?? true) && audit.pass && startup.pass,
     };
     fs.mkdirSync(RESULTS_DIR, { recursive: true });
     const file = path.join(RESULTS_DIR, `${startedAt.toISOString().replace(/:/g, '-')}.json`);
@@ -734,6 +767,78 @@ async function measureScale(baseUrl: string, home: string, tenant: Tenant, targe
       plan_baseline: planBaseline,
       plan_scaled: planScaled,
       pass: p50Ratio <= SCALE_MAX_RATIO && planScaled.pass && baseline.measurement.errors === 0 && scaled.measurement.errors === 0,
+    };
+  } finally {
+    await db.close();
+  }
+}
+
+/** Connections of the audit page measurement, and the p99 it must stay under. */
+const AUDIT_CONNECTIONS = 10;
+const AUDIT_P99_MAXIMUM_MS = 50;
+const AUDIT_RUNS = 3;
+
+interface AuditPhase {
+  target: string;
+  events: number;
+  added: number;
+  load_ms: number;
+  seal_ms: number;
+  /** The run with the median p99. */
+  measurement: Measurement;
+  runs: Measurement[];
+  maximum_p99_ms: number;
+  verify: { ms: number; ok: boolean; events_checked: number };
+  pass: boolean;
+}
+
+/**
+ * GET /audit?limit=100 with AUDIT_EVENTS events in the table, all sealed: bulk
+ * load, wait for the sealer, settle, then AUDIT_RUNS runs at AUDIT_CONNECTIONS.
+ * Then one GET /audit/verify of the benchmark tenant's chain, timed.
+ */
+async function measureAudit(baseUrl: string, home: string, tenant: Tenant, apiKey: string): Promise<AuditPhase> {
+  const db = await AuditDatabase.connect(home);
+  try {
+    const target = auditPageTarget(apiKey);
+    process.stdout.write(`\naudit: filling audit_events up to ${AUDIT_EVENTS.toLocaleString('en')} events... `);
+    const { added, ms: loadMs } = await db.fillTo(AUDIT_EVENTS, tenant.userId, tenant.agentId);
+    console.log(`${added.toLocaleString('en')} added in ${(loadMs / 1000).toFixed(1)} s`);
+    process.stdout.write('audit: waiting for the sealer to link them... ');
+    const sealMs = await db.waitUntilSealed(20 * 60_000);
+    console.log(`${(sealMs / 1000).toFixed(1)} s`);
+    await db.settle();
+    const events = await db.count();
+    await verify(baseUrl, target);
+    await load(baseUrl, target, WARMUP_S, undefined, AUDIT_CONNECTIONS);
+    const runs: Measurement[] = [];
+    for (let run = 1; run <= AUDIT_RUNS; run++) {
+      process.stdout.write(`audit, run ${run}/${AUDIT_RUNS}: ${target.name} ${DURATION_S} s with ${AUDIT_CONNECTIONS} connections... `);
+      const m = summarise(target, await load(baseUrl, target, DURATION_S, undefined, AUDIT_CONNECTIONS));
+      runs.push(m);
+      console.log(`${m.req_per_sec} req/s, p50 ${m.p50_ms} ms, p99 ${m.p99_ms} ms, ${m.errors} errors`);
+    }
+    const measurement = median(runs, (m) => m.p99_ms);
+    const verifyStarted = performance.now();
+    const res = await fetch(`${baseUrl}/audit/verify`, { headers: { 'X-Api-Key': apiKey } });
+    const verified = (await res.json()) as { ok?: boolean; events_checked?: number };
+    const verifyMs = performance.now() - verifyStarted;
+    const tenantEvents = await db.tenantEvents(tenant.userId);
+    return {
+      target: target.name,
+      events,
+      added,
+      load_ms: Math.round(loadMs),
+      seal_ms: Math.round(sealMs),
+      measurement,
+      runs,
+      maximum_p99_ms: AUDIT_P99_MAXIMUM_MS,
+      verify: { ms: Math.round(verifyMs), ok: verified.ok === true, events_checked: verified.events_checked ?? 0 },
+      pass:
+        measurement.p99_ms < AUDIT_P99_MAXIMUM_MS &&
+        runs.every((m) => m.errors === 0) &&
+        verified.ok === true &&
+        verified.events_checked === tenantEvents,
     };
   } finally {
     await db.close();

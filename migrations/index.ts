@@ -6,6 +6,7 @@ import { AgentContextVersion1795320000000 } from './1795320000000-AgentContextVe
 import { UserKnowledge1795323600000 } from './1795323600000-UserKnowledge';
 import { ProjectListVersion1795327200000 } from './1795327200000-ProjectListVersion';
 import { DropProjectListVersion1795330800000 } from './1795330800000-DropProjectListVersion';
+import { SecretsAndAuditChain1795334400000 } from './1795334400000-SecretsAndAuditChain';
 
 /** Every migration, oldest first. Class references (no globs) work the same in ts-jest and dist/. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   UserKnowledge1795323600000,
   ProjectListVersion1795327200000,
   DropProjectListVersion1795330800000,
+  SecretsAndAuditChain1795334400000,
 ];

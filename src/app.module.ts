@@ -2,12 +2,12 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
+import { AuditLogModule } from './audit/audit-log.module';
 import { AuditModule } from './audit/audit.module';
 import { AccessGuard } from './common/auth/access.guard';
 import { NestLogger } from './common/http/nest-logger';
 import { ProblemFilter } from './common/http/problem.filter';
 import { RequestValidationPipe } from './common/http/validation';
-import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { ContextModule } from './context/context.module';
 import { DocumentsModule } from './documents/documents.module';
@@ -17,7 +17,9 @@ import { IdentityApiModule, IdentityModule } from './identity/identity.module';
 import { McpModule } from './mcp/mcp.module';
 import { MemoriesModule } from './memories/memories.module';
 import { createMcpServer } from './mcp/mcp.setup';
+import { SecretsModule } from './secrets/secrets.module';
 import { SystemModule } from './system/system.module';
+import type { ResolvedConfig } from './bootstrap';
 
 export interface AppModuleOptions {
   logger: Logger;
@@ -26,7 +28,7 @@ export interface AppModuleOptions {
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig & { databaseUrl: string }, options: AppModuleOptions): DynamicModule {
+  static forRoot(config: ResolvedConfig, options: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -43,6 +45,8 @@ export class AppModule {
         ContextModule,
         KnowledgeModule,
         DocumentsModule,
+        SecretsModule.forRoot(config.secretKeyRing),
+        AuditLogModule.forRoot({ background: true }),
       ],
       providers: [
         NestLogger,

@@ -11,6 +11,7 @@ import { sendProblem } from './common/http/problem-response';
 import { REQUEST_ID_HEADER } from './common/http/request-id';
 import { AppConfig } from './config/config';
 import { createMcpServer } from './mcp/mcp.setup';
+import type { KeyRing } from './secrets/key-ring';
 import { ManifestService } from './system/manifest';
 import { buildOpenApi } from './system/openapi';
 
@@ -22,7 +23,13 @@ export interface CreateAppOptions {
 }
 
 /** A configuration whose database and admin token are settled (see main.ts). */
-export type ResolvedConfig = AppConfig & { databaseUrl: string; adminToken: string; docLinkSecret: string };
+export type ResolvedConfig = AppConfig & {
+  databaseUrl: string;
+  adminToken: string;
+  docLinkSecret: string;
+  /** The secrets vault's keys; null keeps the vault sealed (secret routes answer 503). */
+  secretKeyRing: KeyRing | null;
+};
 
 /**
  * Builds the whole application — used by main.ts and by the e2e tests, so both

@@ -3,6 +3,9 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { AuditLogModule } from './audit/audit-log.module';
+import { AuditLogService } from './audit/audit-log.service';
+import { AuditSealer } from './audit/audit-sealer';
 import { AuditModule } from './audit/audit.module';
 import { operatorActor } from './common/auth/actor';
 import { loadDotEnv } from './common/dotenv';
@@ -17,6 +20,10 @@ import { AgentsService } from './identity/agents.service';
 import { ParseUuid, validateDto } from './common/http/validation';
 import { IdentityModule } from './identity/identity.module';
 import { UsersService } from './identity/users.service';
+import { KeyRing, resolveKeyRing } from './secrets/key-ring';
+import { ImportError, readLucyApiExport } from './secrets/lucyapi-import';
+import { SecretsModule } from './secrets/secrets.module';
+import { SecretsService } from './secrets/secrets.service';
 
 const USAGE = `Usage: npm run cli -- <command> [arguments]
 
@@ -25,16 +32,29 @@ const USAGE = `Usage: npm run cli -- <command> [arguments]
   agent:create USER AGENT                        create an agent; prints its key (shown once)
   key:create AGENT [--label L]                   issue another key for an agent (shown once)
   key:revoke AGENT KEY_ID                        revoke a key (running services refuse it within 5 s)
+  secrets:rewrap                                 re-encrypt every secret under the newest key (SECRETS_KEYS)
+  secrets:import-lucyapi FILE --user NAME --key-file F
+                                                 import a LucyAPI secrets export [{key, encrypted_value_base64}]
+                                                 decrypted with LucyAPI's 32-byte key file
+  audit:verify [USER]                            seal, then verify the audit hash chain of USER
+                                                 (default: every user and the operator chain)
 
 Works on the same database as the service (DATABASE_URL, or the embedded
 PostgreSQL under MNEMO_HOME, shared with a running service).`;
 
 @Module({})
 class CliModule {
-  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+  static forRoot(config: AppConfig, databaseUrl: string, ring: KeyRing | null): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(databaseUrl), AuditModule, IdentityModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(databaseUrl),
+        AuditModule,
+        IdentityModule,
+        SecretsModule.forRoot(ring, { api: false }),
+        AuditLogModule.forRoot({ background: false }),
+      ],
     };
   }
 }
@@ -50,15 +70,22 @@ async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { email: { type: 'string' }, timezone: { type: 'string' }, label: { type: 'string' } },
+    options: {
+      email: { type: 'string' },
+      timezone: { type: 'string' },
+      label: { type: 'string' },
+      user: { type: 'string' },
+      'key-file': { type: 'string' },
+    },
   });
   const [command, ...args] = positionals;
   if (!command || command === 'help') throw new UsageError(USAGE);
 
   loadDotEnv();
   const config = loadConfig();
+  const ring = resolveKeyRing(config, !config.databaseUrl);
   const embedded = config.databaseUrl ? undefined : await openEmbeddedDatabase({ home: config.home, role: 'client' });
-  const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, config.databaseUrl ?? embedded!.url), {
+  const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, config.databaseUrl ?? embedded!.url, ring), {
     logger: ['error', 'warn'],
     abortOnError: false,
   });
@@ -108,6 +135,43 @@ async function main(argv: string[]): Promise<void> {
         console.log(`Revoked key ${keyId} of agent ${agent.name}`);
         break;
       }
+      case 'secrets:rewrap': {
+        need(args, 0);
+        const { rewrapped, failed } = await app.get(SecretsService).rewrap(actor);
+        console.log(`Rewrapped ${rewrapped} secret(s) under key id ${ring!.newest.id}`);
+        if (failed) {
+          process.exitCode = 1;
+          console.error(`${failed} secret(s) could not be decrypted with the configured keys (see SECRET_DECRYPT_FAILED in the audit log)`);
+        }
+        break;
+      }
+      case 'secrets:import-lucyapi': {
+        const [file] = need(args, 1);
+        if (!values.user || !values['key-file']) throw new UsageError(USAGE);
+        const user = await users.getByName(values.user);
+        const entries = readLucyApiExport(file, values['key-file']);
+        const { created, replaced } = await app.get(SecretsService).importValues(user.id, entries, actor);
+        console.log(`Imported ${entries.length} secret(s) for user ${user.name} (${created} new, ${replaced} replaced) under key id ${ring!.newest.id}`);
+        break;
+      }
+      case 'audit:verify': {
+        if (args.length > 1) throw new UsageError(USAGE);
+        await app.get(AuditSealer).sealNow();
+        const auditLog = app.get(AuditLogService);
+        const chains = args.length ? [await users.getByName(args[0])] : [...(await allUsers(users)), { id: null, name: '(operator)' }];
+        let bad = 0;
+        for (const chain of chains) {
+          const result = await auditLog.verify(chain.id);
+          if (!result.ok) bad += 1;
+          const outcome = result.ok ? 'ok      ' : `ALTERED first bad seq ${result.first_bad_seq}, `;
+          console.log(`${outcome}${chain.name}: ${result.events_checked} event(s) checked through seq ${result.sealed_through_seq}`);
+        }
+        if (bad) {
+          process.exitCode = 1;
+          console.error(`${bad} chain(s) do not verify`);
+        }
+        break;
+      }
       default:
         throw new UsageError(`Unknown command '${command}'.\n\n${USAGE}`);
     }
@@ -117,8 +181,17 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+async function allUsers(users: UsersService): Promise<{ id: string; name: string }[]> {
+  const all: { id: string; name: string }[] = [];
+  for (let offset = 0; ; offset += 1000) {
+    const { users: page } = await users.list({ limit: 1000, offset });
+    all.push(...page);
+    if (page.length < 1000) return all;
+  }
+}
+
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof UsageError || err instanceof ConfigError) {
+  if (err instanceof UsageError || err instanceof ConfigError || err instanceof ImportError) {
     console.error(err.message);
   } else {
     // The same mapping as the HTTP API: constraint violations become clear messages.

@@ -11,6 +11,7 @@ import { EmbeddedDatabase, EmbeddedInstanceRunning, openEmbeddedDatabase } from 
 import { AgentsService } from './identity/agents.service';
 import { DEMO_AGENT, DEMO_USER, seedDemoIfEmpty } from './identity/demo-seed';
 import { UsersService } from './identity/users.service';
+import { resolveKeyRing } from './secrets/key-ring';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -21,6 +22,10 @@ async function main(): Promise<void> {
   const log = createRootLogger(config).child({ context: 'Main' });
   const admin = resolveAdminToken(config);
   const docLinkSecret = resolveDocLinkSecret(config).value;
+  // Before PostgreSQL starts: malformed keys stop the start with a clear message.
+  const secretKeyRing = resolveKeyRing(config, !config.databaseUrl);
+  if (secretKeyRing) log.info(`Secrets vault: ${secretKeyRing.describe()}`);
+  else log.warn('Secrets vault sealed: no SECRETS_KEYS or SECRETS_KEY_FILE; secret reads and writes answer 503');
 
   let embedded: EmbeddedDatabase | undefined;
   let app: NestExpressApplication | undefined;
@@ -43,7 +48,7 @@ async function main(): Promise<void> {
       embedded = await openEmbeddedDatabase({ home: config.home, role: 'server', log: (m) => log.info(m) });
       databaseUrl = embedded.url;
     }
-    app = await createApp({ ...config, databaseUrl, adminToken: admin.token, docLinkSecret });
+    app = await createApp({ ...config, databaseUrl, adminToken: admin.token, docLinkSecret, secretKeyRing });
     const seeded = await seedDemoIfEmpty(
       app.get<DataSource>(getDataSourceToken()),
       app.get(UsersService),

@@ -2,11 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Actor } from '../common/auth/actor';
 import { Params, SqlExpr } from '../database/sql';
+import { lockChains } from './audit-chain';
 
 export interface AuditEventInput {
   /** Tenant the event belongs to; null for operator events outside any tenant. */
   userId: string | null;
-  eventType: string;
+  /** A name, or an expression over a CTE of the same statement (an outcome decided there). */
+  eventType: string | SqlExpr;
   subject?: string | null;
   scope?: string | null;
   domain?: string | null;
@@ -15,7 +17,7 @@ export interface AuditEventInput {
   /** Ids, or an expression over a CTE of the same statement. */
   memoryIds?: string[] | null | SqlExpr;
   grantId?: string | null | SqlExpr;
-  reasonCode?: string | null;
+  reasonCode?: string | null | SqlExpr;
   meta?: Record<string, unknown> | null;
 }
 
@@ -55,5 +57,17 @@ export class AuditService {
     return `INSERT INTO audit_events (user_id, agent_id, request_id, event_type, subject, scope, domain, purpose,
                                       purpose_class, memory_ids, grant_id, reason_code, meta)
             VALUES (${values.map((v) => params.add(v)).join(', ')})`;
+  }
+
+  /**
+   * Erases a tenant's trail with the tenant (an operator's user deletion): its
+   * events, its chain links and anchor, under the chain lock so that the sealer
+   * does not link an event of it meanwhile.
+   */
+  async eraseTenant(em: EntityManager, userId: string): Promise<void> {
+    await lockChains(em, true);
+    await em.query(`DELETE FROM audit_events WHERE user_id = $1`, [userId]);
+    await em.query(`DELETE FROM audit_chain WHERE chain_id = $1`, [userId]);
+    await em.query(`DELETE FROM audit_chain_anchors WHERE chain_id = $1`, [userId]);
   }
 }

@@ -86,6 +86,10 @@ describe('loadConfig', () => {
         MEMORY_RETENTION_DAYS: '0',
         DOC_LINK_SECRET: 's'.repeat(32),
         DOC_LINK_TTL_HOURS: '720',
+        SECRETS_KEYS: '1:a2V5',
+        SECRETS_KEY_FILE: '/keys/secrets.key',
+        AUDIT_RETENTION_DAYS: '30',
+        AUDIT_SEAL_INTERVAL_MS: '250',
       });
       expect(config).toEqual({
         port: 9001,
@@ -104,7 +108,17 @@ describe('loadConfig', () => {
         memoryRetentionDays: 0,
         docLinkSecret: 's'.repeat(32),
         docLinkTtlHours: 720,
+        secretsKeys: '1:a2V5',
+        secretsKeyFile: '/keys/secrets.key',
+        auditRetentionDays: 30,
+        auditSealIntervalMs: 250,
       });
+    });
+
+    it('defaults the audit retention to 365 days and sealing to every second; refuses values out of range', () => {
+      expect(loadConfig({})).toMatchObject({ auditRetentionDays: 365, auditSealIntervalMs: 1000, secretsKeys: undefined, secretsKeyFile: undefined });
+      expect(() => loadConfig({ AUDIT_RETENTION_DAYS: '0' })).toThrow(/AUDIT_RETENTION_DAYS must be between 1 and 36500/);
+      expect(() => loadConfig({ AUDIT_SEAL_INTERVAL_MS: '50' })).toThrow(/AUDIT_SEAL_INTERVAL_MS must be between 100 and 60000/);
     });
 
     it('defaults the document links: a generated secret (unset here) valid for 24 hours', () => {

@@ -60,6 +60,10 @@ const envSchema = z.object({
   MEMORY_RETENTION_DAYS: intBetween(0, 3650).default(30),
   DOC_LINK_SECRET: z.string().min(32, 'must be at least 32 characters').max(512).optional(),
   DOC_LINK_TTL_HOURS: intBetween(1, 720).default(24),
+  SECRETS_KEYS: z.string().max(20_000).optional(),
+  SECRETS_KEY_FILE: z.string().min(1).optional(),
+  AUDIT_RETENTION_DAYS: intBetween(1, 36500).default(365),
+  AUDIT_SEAL_INTERVAL_MS: intBetween(100, 60_000).default(1000),
 });
 
 export interface AppConfig {
@@ -86,6 +90,14 @@ export interface AppConfig {
   docLinkSecret?: string;
   /** How long a signed document link opens. */
   docLinkTtlHours: number;
+  /** The secrets key ring as configured (`id:base64,…`, newest last); parsed by secrets/key-ring.ts. */
+  secretsKeys?: string;
+  /** A 32-byte raw key file (LucyAPI's format), used as key id 1. */
+  secretsKeyFile?: string;
+  /** Audit events older than this are pruned; the chain stays verifiable from the retained anchor. */
+  auditRetentionDays: number;
+  /** How often the audit sealer links newly committed events into the hash chains. */
+  auditSealIntervalMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -121,5 +133,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     memoryRetentionDays: e.MEMORY_RETENTION_DAYS,
     docLinkSecret: e.DOC_LINK_SECRET,
     docLinkTtlHours: e.DOC_LINK_TTL_HOURS,
+    secretsKeys: e.SECRETS_KEYS,
+    secretsKeyFile: e.SECRETS_KEY_FILE,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    auditSealIntervalMs: e.AUDIT_SEAL_INTERVAL_MS,
   };
 }

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { AuditEventEntity } from '../audit/audit-event.entity';
 import { Actor } from '../common/auth/actor';
 import { AppError } from '../common/errors/app-error';
 import { PageQuery } from '../common/http/paging';
@@ -69,7 +68,7 @@ export class UsersService {
     await this.db.transaction(async (em) => {
       const user = await em.findOne(UserEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!user) throw AppError.notFound('User not found');
-      await em.delete(AuditEventEntity, { userId: id });
+      await this.audit.eraseTenant(em, id);
       await em.delete(UserEntity, { id });
       await this.audit.record(em, actor, {
         userId: null,

@@ -8,6 +8,7 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { createApp, ResolvedConfig } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config/config';
+import { newKeyEntry, resolveKeyRing } from '../../src/secrets/key-ring';
 import { TEMPLATE_DATABASE, withDatabase } from './database-url';
 
 export interface TestApp {
@@ -64,11 +65,22 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid}-${counter}-${randomBytes(3).toString('hex')}`;
 }
 
-export async function startTestApp(env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
-  const databaseUrl = await createTestDatabase();
+export interface StartOptions {
+  /** Reuse this database (e.g. another app's `config.databaseUrl`: a restart with other keys) instead of a fresh one. */
+  databaseUrl?: string;
+}
+
+/**
+ * The app on a fresh database. Secrets get a fresh key ring (key id 1) unless
+ * `env` sets SECRETS_KEYS or SECRETS_KEY_FILE; SECRETS_KEYS '' starts it sealed.
+ */
+export async function startTestApp(env: NodeJS.ProcessEnv = {}, options: StartOptions = {}): Promise<TestApp> {
+  const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const adminToken = `test-admin-${randomBytes(16).toString('hex')}`;
+  const loaded = loadConfig({ LOG_LEVEL: 'info', ...(env.SECRETS_KEY_FILE ? {} : { SECRETS_KEYS: newKeyEntry(1) }), ...env });
   const config: ResolvedConfig = {
-    ...loadConfig({ LOG_LEVEL: 'info', ...env }),
+    ...loaded,
+    secretKeyRing: resolveKeyRing(loaded, false),
     databaseUrl,
     adminToken,
     docLinkSecret: `test-doc-links-${randomBytes(24).toString('hex')}`,

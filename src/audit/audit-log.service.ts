@@ -1,0 +1,113 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { JsonText } from '../common/http/json-text';
+import { validationFailed } from '../common/http/validation';
+import { compactJsonAgg, isoUtc } from '../database/json-sql';
+import { Params, Sql } from '../database/sql';
+import { CANONICAL_COLUMNS, CanonicalEvent, chainIdOf, GENESIS, linkHash, OPERATOR_CHAIN } from './audit-chain';
+import { AuditQueryDto } from './audit.dto';
+
+/** Links checked per query when verifying. */
+const VERIFY_BATCH = 10_000;
+
+export interface VerifyResult {
+  ok: boolean;
+  /** Events whose link was recomputed and matched. */
+  events_checked: number;
+  /** Every event with a seq up to this one is linked (the sealer's progress). */
+  sealed_through_seq: number;
+  /** The first event changed, deleted or inserted by hand (null when ok). */
+  first_bad_seq: number | null;
+}
+
+function timeOf(field: 'since' | 'until', value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime())) throw validationFailed([{ field, message: `${field} must be an ISO 8601 date-time such as 2026-11-22T00:00:00Z` }]);
+  return time;
+}
+
+/** The audit log as tenants read it: their own events only, newest first, and the proof that none was altered. */
+@Injectable()
+export class AuditLogService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly sql: Sql,
+  ) {}
+
+  /**
+   * A page of the tenant's events, newest first, as JSON built by PostgreSQL
+   * (a page of 500 events with their meta is not parsed and re-serialised in Node).
+   */
+  async query(userId: string, q: AuditQueryDto): Promise<JsonText> {
+    const p = new Params();
+    const where = [`e.user_id = ${p.add(userId)}`];
+    if (q.cursor) where.push(`e.seq < ${p.add(q.cursor)}::bigint`);
+    if (q.event_type !== undefined) where.push(`e.event_type = ${p.add(q.event_type)}`);
+    if (q.agent !== undefined) where.push(`e.agent_id = (SELECT id FROM agents WHERE lower(name) = ${p.add(q.agent)})`);
+    if (q.subject !== undefined) where.push(`e.subject = ${p.add(q.subject)}`);
+    const since = timeOf('since', q.since);
+    const until = timeOf('until', q.until);
+    if (since) where.push(`e.occurred_at >= ${p.add(since)}`);
+    if (until) where.push(`e.occurred_at < ${p.add(until)}`);
+    const limit = p.add(q.limit);
+    // One row more than the page tells whether there is a next page; json_agg of the rows keeps the column order.
+    const [row] = await this.sql.query<{ events: string; more: boolean; last: string | null }>(
+      `WITH page AS (SELECT e.seq, ${isoUtc('e.occurred_at')} AS occurred_at, e.event_type, a.name AS agent, e.request_id, e.subject,
+                            e.scope, e.domain, e.purpose, e.purpose_class, e.memory_ids, e.grant_id, e.reason_code, e.meta
+                       FROM audit_events e LEFT JOIN agents a ON a.id = e.agent_id
+                      WHERE ${where.join(' AND ')} ORDER BY e.seq DESC LIMIT ${limit} + 1),
+            shown AS (SELECT * FROM page ORDER BY seq DESC LIMIT ${limit})
+       SELECT (SELECT ${compactJsonAgg('json_agg(shown ORDER BY seq DESC)')} FROM shown) AS events,
+              (SELECT count(*) FROM page) > ${limit} AS more,
+              (SELECT min(seq) FROM shown)::text AS last`,
+      p,
+    );
+    return new JsonText(`{"events":${row.events},"next_cursor":${row.more ? JSON.stringify(row.last) : 'null'}}`);
+  }
+
+  /**
+   * Recomputes a chain from its anchor through the sealer's progress: an event
+   * changed, deleted, or inserted with a used seq is reported as first_bad_seq.
+   */
+  async verify(userId: string | null): Promise<VerifyResult> {
+    const chainId = chainIdOf(userId);
+    const [state]: { sealed_through_seq: string }[] = await this.db.query(`SELECT sealed_through_seq FROM audit_seal_state`);
+    const through = Number(state.sealed_through_seq);
+    const [anchor]: { seq: string; hash: Buffer }[] = await this.db.query(`SELECT seq, hash FROM audit_chain_anchors WHERE chain_id = $1`, [chainId]);
+    let previous = anchor?.hash ?? GENESIS;
+    let after = anchor ? Number(anchor.seq) : 0;
+    let checked = 0;
+    const ofChain = chainId === OPERATOR_CHAIN ? 'e.user_id IS NULL' : 'e.user_id = $1';
+    // Nothing may sit at or below where the chain starts (seq 0, or the pruned range): it was inserted by hand.
+    const [below]: { seq: string | null }[] = await this.db.query(
+      `SELECT min(e.seq)::text AS seq FROM audit_events e WHERE ${ofChain.replace('$1', '$2')} AND e.seq <= $1`,
+      chainId === OPERATOR_CHAIN ? [after] : [after, chainId],
+    );
+    if (below.seq !== null) return { ok: false, events_checked: 0, sealed_through_seq: through, first_bad_seq: Number(below.seq) };
+    while (after < through) {
+      // The next links by count; the events over the same seq range (also any without a link).
+      const rows: (CanonicalEvent & { link_seq: string | null; link: Buffer | null; bound: string })[] = await this.db.query(
+        `WITH c AS (SELECT seq, hash FROM audit_chain WHERE chain_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT ${VERIFY_BATCH}),
+              bound AS (SELECT CASE WHEN count(*) < ${VERIFY_BATCH} THEN $3 ELSE max(seq) END AS b FROM c),
+              e AS (SELECT ${CANONICAL_COLUMNS} FROM audit_events e
+                     WHERE ${ofChain} AND e.seq > $2 AND e.seq <= (SELECT b FROM bound))
+         SELECT e.*, c.seq::text AS link_seq, c.hash AS link, (SELECT b FROM bound)::text AS bound
+           FROM c FULL JOIN e ON e.seq::bigint = c.seq
+          ORDER BY coalesce(c.seq, e.seq::bigint)`,
+        [chainId, after, through],
+      );
+      for (const row of rows) {
+        const seq = Number(row.link_seq ?? row.seq);
+        if (row.link === null || row.seq === null) return { ok: false, events_checked: checked, sealed_through_seq: through, first_bad_seq: seq };
+        const hash = linkHash(previous, row);
+        if (!hash.equals(row.link)) return { ok: false, events_checked: checked, sealed_through_seq: through, first_bad_seq: seq };
+        previous = hash;
+        checked += 1;
+      }
+      after = rows.length ? Number(rows[0].bound) : through;
+    }
+    return { ok: true, events_checked: checked, sealed_through_seq: through, first_bad_seq: null };
+  }
+}

@@ -1,0 +1,43 @@
+import { Ctx, Payload } from '@nestjs/microservices';
+import { McpContext, McpController, Tool } from '@rekog/mcp-nest';
+import { z } from 'zod';
+import { McpToolRunner } from '../mcp/mcp-tool-runner';
+import { readTool } from '../mcp/tool-annotations';
+import { toolParams } from '../mcp/tool-params';
+import { AuditLogService } from './audit-log.service';
+import { AuditQueryDto } from './audit.dto';
+
+const P = {
+  query: toolParams(
+    {
+      event_type: z.string().optional().describe('Only events of this type, e.g. SECRET_READ'),
+      agent: z.string().optional().describe('Only events done by this agent (name)'),
+      subject: z.string().optional().describe('Only events about this subject'),
+      since: z.string().optional().describe('ISO 8601: events at or after'),
+      until: z.string().optional().describe('ISO 8601: events before'),
+      limit: z.number().int().optional().describe('1-500, default 100'),
+      cursor: z.string().optional().describe('next_cursor of the previous page'),
+    },
+    AuditQueryDto,
+  ),
+  none: toolParams({}),
+};
+
+/** MCP tools over your user's audit trail (same service as /audit). */
+@McpController()
+export class AuditTools {
+  constructor(
+    private readonly tools: McpToolRunner,
+    private readonly auditLog: AuditLogService,
+  ) {}
+
+  @Tool({ name: 'query_audit', description: "Your user's audit events, newest first; page with next_cursor.", parameters: P.query.advertised, annotations: readTool })
+  queryAudit(@Payload() args: unknown, @Ctx() ctx: McpContext) {
+    return this.tools.run(ctx, args, P.query, (a, call) => this.auditLog.query(call.caller.userId, a));
+  }
+
+  @Tool({ name: 'verify_audit', description: "Recompute your user's audit hash chain; reports the first altered event.", parameters: P.none.advertised, annotations: readTool })
+  verifyAudit(@Payload() args: unknown, @Ctx() ctx: McpContext) {
+    return this.tools.run(ctx, args, P.none, (_a, call) => this.auditLog.verify(call.caller.userId));
+  }
+}
