@@ -6,7 +6,7 @@ import { validationFailed } from '../common/http/validation';
 import { compactJsonAgg, isoUtc } from '../database/json-sql';
 import { Params, Sql } from '../database/sql';
 import { CANONICAL_COLUMNS, CanonicalEvent, chainIdOf, GENESIS, linkHash, OPERATOR_CHAIN } from './audit-chain';
-import { AuditQueryDto } from './audit.dto';
+import { AuditQueryDto, TIME_RULE } from './audit.dto';
 
 /** Links checked per query when verifying. */
 const VERIFY_BATCH = 10_000;
@@ -21,10 +21,11 @@ export interface VerifyResult {
   first_bad_seq: number | null;
 }
 
+/** A time the DTO accepted as ISO 8601; refused here too should JavaScript read it otherwise. */
 function timeOf(field: 'since' | 'until', value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
   const time = new Date(value);
-  if (Number.isNaN(time.getTime())) throw validationFailed([{ field, message: `${field} must be an ISO 8601 date-time such as 2026-11-22T00:00:00Z` }]);
+  if (Number.isNaN(time.getTime())) throw validationFailed([{ field, message: TIME_RULE(field) }]);
   return time;
 }
 
@@ -79,13 +80,15 @@ export class AuditLogService {
     let previous = anchor?.hash ?? GENESIS;
     let after = anchor ? Number(anchor.seq) : 0;
     let checked = 0;
-    const ofChain = chainId === OPERATOR_CHAIN ? 'e.user_id IS NULL' : 'e.user_id = $1';
+    const bad = (seq: number): VerifyResult => ({ ok: false, events_checked: checked, sealed_through_seq: through, first_bad_seq: seq });
+    // Events of the chain (`$1` is the chain id, which for the operator chain no event carries).
+    const ofChain = chainId === OPERATOR_CHAIN ? 'e.user_id IS NULL AND $1::uuid IS NOT NULL' : 'e.user_id = $1';
     // Nothing may sit at or below where the chain starts (seq 0, or the pruned range): it was inserted by hand.
     const [below]: { seq: string | null }[] = await this.db.query(
-      `SELECT min(e.seq)::text AS seq FROM audit_events e WHERE ${ofChain.replace('$1', '$2')} AND e.seq <= $1`,
-      chainId === OPERATOR_CHAIN ? [after] : [after, chainId],
+      `SELECT min(e.seq)::text AS seq FROM audit_events e WHERE ${ofChain} AND e.seq <= $2`,
+      [chainId, after],
     );
-    if (below.seq !== null) return { ok: false, events_checked: 0, sealed_through_seq: through, first_bad_seq: Number(below.seq) };
+    if (below.seq !== null) return bad(Number(below.seq));
     while (after < through) {
       // The next links by count; the events over the same seq range (also any without a link).
       const rows: (CanonicalEvent & { link_seq: string | null; link: Buffer | null; bound: string })[] = await this.db.query(
@@ -100,9 +103,9 @@ export class AuditLogService {
       );
       for (const row of rows) {
         const seq = Number(row.link_seq ?? row.seq);
-        if (row.link === null || row.seq === null) return { ok: false, events_checked: checked, sealed_through_seq: through, first_bad_seq: seq };
+        if (row.link === null || row.seq === null) return bad(seq);
         const hash = linkHash(previous, row);
-        if (!hash.equals(row.link)) return { ok: false, events_checked: checked, sealed_through_seq: through, first_bad_seq: seq };
+        if (!hash.equals(row.link)) return bad(seq);
         previous = hash;
         checked += 1;
       }

@@ -6,7 +6,7 @@ import { NAME_PATTERN, NAME_RULE, normalizeName } from '../identity/names';
 export const AUDIT_PAGE_DEFAULT = 100;
 export const AUDIT_PAGE_MAX = 500;
 const CURSOR_RULE = 'cursor must be the next_cursor of a previous page';
-const TIME_RULE = (field: string) => `${field} must be an ISO 8601 date-time such as 2026-11-22T00:00:00Z`;
+export const TIME_RULE = (field: string) => `${field} must be an ISO 8601 date-time such as 2026-11-22T00:00:00Z`;
 
 /** Filters and paging of the audit log (`GET /audit`, MCP `query_audit`). */
 export class AuditQueryDto {
