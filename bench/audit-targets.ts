@@ -55,6 +55,23 @@ export function auditPageTarget(apiKey: string): Target {
   };
 }
 
+/**
+ * Pages of 100 further back, from a random cursor each request: each is
+ * rendered by PostgreSQL, as pages are only served again while unchanged.
+ * `seqs`: the benchmark tenant's lowest and highest seq.
+ */
+export function auditOlderPagesTarget(apiKey: string, seqs: { min: number; max: number }): Target {
+  // Far enough above the lowest seq for a full page (the tenant holds about every other event).
+  const low = seqs.min + 1000;
+  const pathAt = (cursor: number) => `/audit?limit=100&cursor=${cursor}`;
+  return {
+    ...auditPageTarget(apiKey),
+    name: 'GET /audit?limit=100&cursor={random}',
+    path: pathAt(seqs.max),
+    nextPath: () => pathAt(low + Math.floor(Math.random() * (seqs.max - low))),
+  };
+}
+
 /** Direct SQL on the service's embedded PostgreSQL, for the bulk load and the sealing progress. */
 export class AuditDatabase {
   private constructor(private readonly client: Client) {}
@@ -119,6 +136,11 @@ export class AuditDatabase {
     await this.client.query('VACUUM (ANALYZE) audit_events');
     await this.client.query('VACUUM (ANALYZE) audit_chain');
     await this.client.query('CHECKPOINT');
+  }
+
+  async tenantSeqs(tenant: string): Promise<{ min: number; max: number }> {
+    const r = await this.client.query<{ min: string; max: string }>('SELECT min(seq), max(seq) FROM audit_events WHERE user_id = $1', [tenant]);
+    return { min: Number(r.rows[0].min), max: Number(r.rows[0].max) };
   }
 
   async tenantEvents(tenant: string): Promise<number> {

@@ -42,6 +42,12 @@ declare module 'autocannon' {
       throughput: Histogram;
     }
 
+    /** One request of a sequence; setupRequest may change it each time it is sent. */
+    interface Request {
+      path?: string;
+      setupRequest?: (request: { path: string }) => { path: string };
+    }
+
     interface Options {
       url: string;
       title?: string;
@@ -57,6 +63,7 @@ declare module 'autocannon' {
       /** Responses whose body differs are counted in `mismatches`. */
       expectBody?: string;
       verifyBody?: (body: string) => boolean;
+      requests?: Request[];
     }
 
     interface Instance extends PromiseLike<Result> {

@@ -13,6 +13,8 @@ export interface Target {
    * checked once before).
    */
   variableResponse?: boolean;
+  /** A different path for each request (e.g. another page each time); `path` is the first, and is checked. */
+  nextPath?: () => string;
   /** Does a response body show the request succeeded? (checked once before measuring) */
   check(body: unknown): boolean;
 }
