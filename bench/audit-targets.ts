@@ -56,8 +56,8 @@ export function auditPageTarget(apiKey: string): Target {
 }
 
 /**
- * Pages of 100 further back, from a random cursor each request: each is
- * rendered by PostgreSQL, as pages are only served again while unchanged.
+ * Pages of 100 further back, from a random cursor each request: reading
+ * through the history, mostly from pages the newest-page runs did not touch.
  * `seqs`: the benchmark tenant's lowest and highest seq.
  */
 export function auditOlderPagesTarget(apiKey: string, seqs: { min: number; max: number }): Target {

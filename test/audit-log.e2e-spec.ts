@@ -207,6 +207,60 @@ describe('Audit log: GET /audit and the MCP tools query_audit / verify_audit', (
       expect(await page(fresh, { event_type: 'SECRET_READ' })).toEqual({ events: [], next_cursor: null });
     });
 
+    it('shows every column as stored: memory ids as a list, meta with every digit, escapes and all', async () => {
+      const stored = await t.newAgent();
+      const memoryIds = ['6f1c3c2e-8a4b-4c1d-9e2f-0a1b2c3d4e5f', '0b7e5a4d-3c2b-4a19-8f7e-6d5c4b3a2918'];
+      const grantId = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
+      const subject = 'quote " backslash \\ newline \n tab \t é 🔑 \u2028';
+      const meta = '{"big": 12345678901234567890123, "tiny": 0.1000000000000000000000001, "text": "a \\"b\\" \\\\ \\n 🔑", "nested": {"list": [1, null, true, -2.5e-7]}}';
+      const [{ seq }]: { seq: number }[] = await t.db.query(
+        `INSERT INTO audit_events (user_id, agent_id, request_id, event_type, subject, scope, domain, purpose, purpose_class, memory_ids, grant_id, reason_code, meta)
+         VALUES ($1, $2, 'stored-1', 'MEMORY_READ', $3, 'preferences', 'food', 'plan dinner', 'personalization', $4, $5, 'OK', $6::jsonb)
+         RETURNING seq::int AS seq`,
+        [stored.userId, stored.agentId, subject, memoryIds, grantId, meta],
+      );
+      const res = await get(stored, { limit: 1 });
+      expect(res.status).toBe(200);
+      // Numbers beyond a double's precision reach the client digit for digit.
+      expect(res.text).toMatch(/"big": ?12345678901234567890123[,}]/);
+      expect(res.text).toMatch(/"tiny": ?0\.1000000000000000000000001[,}]/);
+      expect((res.body as AuditPage).events).toEqual([
+        {
+          seq,
+          occurred_at: expect.stringMatching(ISO_MS),
+          event_type: 'MEMORY_READ',
+          agent: stored.agentName,
+          request_id: 'stored-1',
+          subject,
+          scope: 'preferences',
+          domain: 'food',
+          purpose: 'plan dinner',
+          purpose_class: 'personalization',
+          memory_ids: memoryIds,
+          grant_id: grantId,
+          reason_code: 'OK',
+          meta: { big: Number('12345678901234567890123'), tiny: 0.1, text: 'a "b" \\ \n 🔑', nested: { list: [1, null, true, -2.5e-7] } },
+        },
+      ]);
+      expect(Object.keys((res.body as AuditPage).events[0])).toEqual([
+        'seq',
+        'occurred_at',
+        'event_type',
+        'agent',
+        'request_id',
+        'subject',
+        'scope',
+        'domain',
+        'purpose',
+        'purpose_class',
+        'memory_ids',
+        'grant_id',
+        'reason_code',
+        'meta',
+      ]);
+      expect((res.body as AuditPage).next_cursor).toBe(String(seq));
+    });
+
     it('needs an agent key (401 without one)', async () => {
       const res = await t.http().get('/audit');
       expectProblem(res, 401, 'API key required');
