@@ -18,6 +18,7 @@ const LIMIT_RULE = 'limit must be an integer between 1 and 500';
 const CURSOR_RULE = 'cursor must be the next_cursor of a previous page';
 const TIME_RULE = (field: string) => `${field} must be an ISO 8601 date-time such as 2026-11-22T00:00:00Z`;
 const EVENT_TYPE_RULE = 'event_type must be at most 64 characters';
+const NUL_RULE = 'A value contains a character that cannot be stored (such as U+0000)';
 const AGENT_RULE = 'agent must be an agent name (1-64 characters of a-z, 0-9, _ and - (case-insensitive))';
 const EVENT_KEYS = [
   'agent',
@@ -506,6 +507,12 @@ describe('Audit log: GET /audit and the MCP tools query_audit / verify_audit', (
       await expectInvalid({ subject: 's'.repeat(1001) }, 'subject', 'subject must be at most 1000 characters');
     });
 
+    it.each([['subject'], ['event_type']])('%s holding U+0000 (which no stored event can hold)', async (field) => {
+      const res = await get(a1, { [field]: 'a\u0000b' });
+      expectProblem(res, 422, NUL_RULE);
+      expect(res.body.code).toBe('validation_failed');
+    });
+
     it('a parameter given twice', async () => {
       const res = await t.http().get('/audit?event_type=SECRET_READ&event_type=SECRET_WRITE').set('X-Api-Key', a1.apiKey);
       expectProblem(res, 422, 'event_type must be a string');
@@ -603,6 +610,7 @@ describe('Audit log: GET /audit and the MCP tools query_audit / verify_audit', (
       expect(toolError(await call(mcpA, 'query_audit', { event_type: 'E'.repeat(65) }))).toEqual(
         expect.objectContaining({ message: EVENT_TYPE_RULE }),
       );
+      expect(toolError(await call(mcpA, 'query_audit', { subject: 'a\u0000b' }))).toEqual({ code: 'validation_failed', message: NUL_RULE });
     });
 
     it('query_audit without a key is refused', async () => {

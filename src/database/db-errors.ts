@@ -1,4 +1,3 @@
-import { QueryFailedError } from 'typeorm';
 import { AppError } from '../common/errors/app-error';
 
 /** Safe, human messages for the named constraints a client can run into. */
@@ -7,7 +6,8 @@ const CONSTRAINT_MESSAGES: Record<string, string> = {
   agents_name_key: 'An agent with this name already exists',
 };
 
-interface PgError {
+/** What node-postgres reports of a failed statement (pg's DatabaseError, or TypeORM's driverError). */
+export interface PgError {
   code?: string;
   constraint?: string;
 }
@@ -16,8 +16,7 @@ interface PgError {
  * Maps a PostgreSQL constraint violation to a client error: unique -> 409,
  * check / foreign key / length / bad value -> 422. Never echoes the server's text.
  */
-export function fromDatabaseError(err: QueryFailedError): AppError | undefined {
-  const pg = err.driverError as PgError | undefined;
+export function fromDatabaseError(pg: PgError | undefined): AppError | undefined {
   const named = pg?.constraint ? CONSTRAINT_MESSAGES[pg.constraint] : undefined;
   switch (pg?.code) {
     case '23505':

@@ -13,6 +13,7 @@ import {
   UnprocessableEntityException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
+import { DatabaseError } from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { AppError } from './app-error';
 import { INTERNAL_ERROR_DETAIL, toAppError } from './to-app-error';
@@ -198,6 +199,23 @@ describe('toAppError', () => {
       expectInternal(queryFailed('40001'));
       expectInternal(queryFailed('57014'));
       expectInternal(new QueryFailedError('SELECT 1', [], new Error('connection terminated')));
+    });
+  });
+
+  describe("pg's own DatabaseError (statements sent straight to the pool)", () => {
+    function databaseError(code: string): DatabaseError {
+      return Object.assign(new DatabaseError('invalid byte sequence for encoding "UTF8": 0x00', 60, 'error'), { code });
+    }
+
+    it('is mapped like a QueryFailedError: 22021 -> 422, 23505 -> 409', () => {
+      const nul = toAppError(databaseError('22021'));
+      expect({ status: nul.error.status, code: nul.error.code, internal: nul.internal }).toEqual({ status: 422, code: 'validation_failed', internal: false });
+      expect(nul.error.detail).not.toMatch(/UTF8|0x00/);
+      expect(toAppError(databaseError('23505')).error.status).toBe(409);
+    });
+
+    it('any other code is internal', () => {
+      expectInternal(databaseError('40001'));
     });
   });
 

@@ -1,7 +1,8 @@
 import { HttpException } from '@nestjs/common';
+import { DatabaseError } from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { AppError, ErrorCode } from './app-error';
-import { fromDatabaseError } from '../../database/db-errors';
+import { fromDatabaseError, PgError } from '../../database/db-errors';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'bad_request',
@@ -55,8 +56,9 @@ export function toAppError(err: unknown): { error: AppError; internal: boolean }
     const code = CODE_BY_STATUS[status];
     if (code) return { error: new AppError(status, code, messageOf(err)), internal: false };
   }
-  if (err instanceof QueryFailedError) {
-    const mapped = fromDatabaseError(err);
+  // TypeORM wraps the driver's error; statements sent straight to the pool (Sql) raise pg's own.
+  if (err instanceof QueryFailedError || err instanceof DatabaseError) {
+    const mapped = fromDatabaseError(err instanceof QueryFailedError ? (err.driverError as PgError) : err);
     if (mapped) return { error: mapped, internal: false };
   }
   if (err && typeof err === 'object' && 'type' in err) {
