@@ -261,6 +261,60 @@ describe('HTTP behaviour', () => {
       expectProblem(res, 422, 'validation_failed', '/admin/users/00000000-0000-4000-8000-000000000000/agents');
     });
 
+    describe('422 (not 500): JSON that no validator could take safely', () => {
+      /** `levels` nested arrays (or objects under "k") around 1, as JSON text: built without recursion. */
+      const nestedJson = (levels: number, kind: 'array' | 'object') =>
+        kind === 'array' ? '['.repeat(levels) + '1' + ']'.repeat(levels) : '{"k":'.repeat(levels) + '1' + '}'.repeat(levels);
+
+      async function userCount(name: string): Promise<number> {
+        const [row] = await t.db.query(`SELECT count(*)::int AS n FROM users WHERE name = $1`, [name]);
+        return row.n as number;
+      }
+
+      function postUser(json: string) {
+        return t.http().post('/admin/users').set(admin).set('Content-Type', 'application/json').send(json);
+      }
+
+      it.each([
+        ['arrays', 'array'],
+        ['objects', 'object'],
+      ] as const)('a body nested thousands of levels deep in %s, in a known or an unknown field; nothing stored', async (_label, kind) => {
+        for (const field of ['email', 'whatever']) {
+          const name = uniqueName('deep');
+          const res = await postUser(`{"name":"${name}","${field}":${nestedJson(5000, kind)}}`);
+          const body = expectProblem(res, 422, 'validation_failed', '/admin/users');
+          expect(fieldErrors(body)).toEqual([{ field, message: `${field} nests objects and arrays deeper than 64 levels` }]);
+          expect(await userCount(name)).toBe(0);
+        }
+      });
+
+      it('64 levels in all (the body is the first) are accepted; 65 are not', async () => {
+        const accepted = uniqueName('deep');
+        await postUser(`{"name":"${accepted}","whatever":${nestedJson(63, 'object')}}`).expect(201);
+        const refused = uniqueName('deep');
+        const res = await postUser(`{"name":"${refused}","whatever":${nestedJson(64, 'array')}}`);
+        expectProblem(res, 422, 'validation_failed', '/admin/users');
+        expect(await userCount(refused)).toBe(0);
+      });
+
+      it('a string or a key holding a lone UTF-16 surrogate (no UTF-8 form); nothing stored', async () => {
+        const name = uniqueName('lone');
+        for (const [json, field, message] of [
+          [`{"name":"${name}","email":"a\\ud800@example.com"}`, 'email', 'email must be valid Unicode text (it holds a lone surrogate)'],
+          [`{"name":"${name}","timezone":"x\\udc00"}`, 'timezone', 'timezone must be valid Unicode text (it holds a lone surrogate)'],
+          [`{"name":"${name}","whatever":{"list":["ok","\\udfff"]}}`, 'whatever', 'whatever must be valid Unicode text (it holds a lone surrogate)'],
+          [`{"name":"${name}","whatever":{"\\ud83dk":1}}`, 'whatever', 'whatever holds a key that is not valid Unicode text (a lone surrogate)'],
+        ]) {
+          const res = await postUser(json);
+          const body = expectProblem(res, 422, 'validation_failed', '/admin/users');
+          expect({ json, errors: fieldErrors(body) }).toEqual({ json, errors: [{ field, message }] });
+        }
+        expect(await userCount(name)).toBe(0);
+        // A surrogate pair is a character like any other.
+        await postUser(`{"name":"${name}","whatever":{"\\ud83d\\ude00":"\\ud83d\\ude00"}}`).expect(201);
+      });
+    });
+
     it('500: an unexpected failure says only "Internal server error"; the cause is in the log', async () => {
       const requestId = `boom-${Date.now()}`;
       await t.db.query('ALTER TABLE users RENAME TO users_gone');

@@ -287,6 +287,31 @@ describe('MCP endpoint (official SDK client over HTTP)', () => {
     });
   });
 
+  describe('arguments no validator could take safely: validation_failed, never internal_error', () => {
+    /** `levels` nested arrays around 1, built without recursion. */
+    const deep = (levels: number): unknown => JSON.parse('['.repeat(levels) + '1' + ']'.repeat(levels));
+
+    it('an argument nested thousands of levels deep, to a tool with parameters and to one without', async () => {
+      const client = await connect({ 'X-Api-Key': agent.apiKey });
+      const tz = 'tz nests objects and arrays deeper than 64 levels';
+      expect(toolError(await client.callTool({ name: 'get_time', arguments: { tz: deep(2500) } }))).toEqual({
+        code: 'validation_failed',
+        message: tz,
+        errors: [{ field: 'tz', message: tz }],
+      });
+      expect(toolError(await client.callTool({ name: 'whoami', arguments: { extra: deep(2500) } }))).toEqual(
+        expect.objectContaining({ code: 'validation_failed', message: 'extra nests objects and arrays deeper than 64 levels' }),
+      );
+    });
+
+    it('a string holding a lone UTF-16 surrogate', async () => {
+      const client = await connect({ 'X-Api-Key': agent.apiKey });
+      expect(toolError(await client.callTool({ name: 'get_time', arguments: { tz: 'America/Denver\ud800' } }))).toEqual(
+        expect.objectContaining({ code: 'validation_failed', message: 'tz must be valid Unicode text (it holds a lone surrogate)' }),
+      );
+    });
+  });
+
   describe('HTTP surface', () => {
     it('answers at /mcp/ (trailing slash)', async () => {
       const res = await t

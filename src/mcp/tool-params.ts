@@ -1,6 +1,6 @@
 import type { StandardSchemaV1 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { validateDto, validationFailed } from '../common/http/validation';
+import { refuseUnsafeJson, validateDto, validationFailed } from '../common/http/validation';
 
 const agentKey = z
   .string()
@@ -50,6 +50,7 @@ export function toolParams<Shape extends z.ZodRawShape, T extends object>(
     },
     async parse(input) {
       if (dto) return validateDto(dto, input);
+      refuseUnsafeJson(input);
       const parsed = schema.safeParse(input);
       if (parsed.success) return parsed.data;
       throw validationFailed(

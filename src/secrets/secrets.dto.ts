@@ -19,25 +19,20 @@ export class ParseSecretKey implements PipeTransform<string, string> {
   }
 }
 
-/** A lone UTF-16 surrogate has no UTF-8 form: encoding would silently replace it with U+FFFD. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-const Utf8Text = (maxBytes: number) =>
+/** At most `maxBytes` once encoded as UTF-8 (lone surrogates are refused before validation: see refuseUnsafeJson). */
+const MaxUtf8Bytes = (maxBytes: number) =>
   ValidateBy({
-    name: 'utf8Text',
+    name: 'maxUtf8Bytes',
     validator: {
-      validate: (value: unknown) => typeof value === 'string' && !LONE_SURROGATE.test(value) && Buffer.byteLength(value, 'utf8') <= maxBytes,
-      defaultMessage: (args) =>
-        typeof args?.value === 'string' && LONE_SURROGATE.test(args.value)
-          ? `${args.property} must be valid Unicode text (it holds a lone surrogate)`
-          : `${args?.property ?? 'value'} must be at most ${maxBytes} bytes of UTF-8`,
+      validate: (value: unknown) => typeof value === 'string' && Buffer.byteLength(value, 'utf8') <= maxBytes,
+      defaultMessage: (args) => `${args?.property ?? 'value'} must be at most ${maxBytes} bytes of UTF-8`,
     },
   });
 
 export class PutSecretDto {
   @ApiProperty({ example: 'xoxb-…', description: 'UTF-8 text up to 64 KB (65,536 bytes); the empty string is a valid value' })
   @IsString({ message: 'value must be a string' })
-  @Utf8Text(SECRET_VALUE_MAX_BYTES)
+  @MaxUtf8Bytes(SECRET_VALUE_MAX_BYTES)
   value: string;
 
   @ApiPropertyOptional({

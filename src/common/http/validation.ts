@@ -16,19 +16,44 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   });
 }
 
-/** Whether a parsed JSON value holds a `__proto__` key anywhere. */
-function hasProtoKey(value: unknown, depth = 0): boolean {
-  if (typeof value !== 'object' || value === null || depth > 64) return false;
-  if (!Array.isArray(value) && Object.prototype.hasOwnProperty.call(value, '__proto__')) return true;
-  return Object.values(value).some((v) => hasProtoKey(v, depth + 1));
-}
+/** How deeply request bodies and tool arguments may nest objects and arrays (the body itself is level 1). */
+export const JSON_MAX_DEPTH = 64;
+
+/** A lone UTF-16 surrogate has no UTF-8 form: encoding would silently replace it with U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** How a refusal names the field: a top-level name as sent, if it looks like one (never echo arbitrary keys). */
+const fieldOf = (key: string) => (/^[A-Za-z0-9_]{1,64}$/.test(key) ? key : 'body');
 
 /**
- * Keys named `__proto__` cannot live in JavaScript objects (Nest's pipe would
- * silently strip them): refuse them instead of losing data without a word.
+ * What no rule further down can handle safely in parsed JSON input, refused
+ * before validation: nesting deeper than JSON_MAX_DEPTH (class-transformer and
+ * Nest's pipe recurse, and would exhaust the stack), keys named `__proto__`
+ * (they cannot live in JavaScript objects: Nest's pipe would silently drop
+ * them) and strings or keys holding a lone surrogate (stored, they would
+ * silently become U+FFFD). Walked without recursion, so any depth is safe.
  */
-function refuseProtoKeys(value: unknown): void {
-  if (hasProtoKey(value)) throw validationFailed([{ field: 'body', message: 'JSON keys named __proto__ are not accepted' }]);
+export function refuseUnsafeJson(input: object): void {
+  const pending: [value: unknown, field: string, depth: number][] = [[input, 'body', 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [value, field, depth] = next;
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) throw validationFailed([{ field, message: `${field} must be valid Unicode text (it holds a lone surrogate)` }]);
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > JSON_MAX_DEPTH) {
+      throw validationFailed([{ field, message: `${field} nests objects and arrays deeper than ${JSON_MAX_DEPTH} levels` }]);
+    }
+    if (!Array.isArray(value) && Object.prototype.hasOwnProperty.call(value, '__proto__')) {
+      throw validationFailed([{ field: 'body', message: 'JSON keys named __proto__ are not accepted' }]);
+    }
+    for (const [key, item] of Object.entries(value)) {
+      const itemField = depth === 1 ? fieldOf(key) : field;
+      if (LONE_SURROGATE.test(key)) throw validationFailed([{ field: itemField, message: `${itemField} holds a key that is not valid Unicode text (a lone surrogate)` }]);
+      pending.push([item, itemField, depth + 1]);
+    }
+  }
 }
 
 /** 422 problem listing every field error; `detail` carries the messages for clients that read only it. */
@@ -74,7 +99,7 @@ export class RequestValidationPipe extends ValidationPipe {
     if (isDtoBody && (typeof value !== 'object' || Array.isArray(value))) {
       throw validationFailed([NOT_AN_OBJECT]);
     }
-    if (isDtoBody) refuseProtoKeys(value);
+    if (isDtoBody) refuseUnsafeJson(value as object);
     return super.transform(value, metadata);
   }
 }
@@ -97,7 +122,7 @@ export async function validateDto<T extends object>(dto: new () => T, input: unk
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw validationFailed([NOT_AN_OBJECT]);
   }
-  refuseProtoKeys(input);
+  refuseUnsafeJson(input);
   const instance = plainToInstance(dto, input);
   const errors = await validate(instance, { whitelist: true, forbidUnknownValues: false });
   if (errors.length) throw validationFailed(flatten(errors));
