@@ -2,11 +2,10 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { DAY_MS, HOUR_MS, PeriodicJob } from '../common/periodic-job';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { lockChains } from './audit-chain';
 
-const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** Events removed per transaction. */
 const BATCH = 10_000;
 
@@ -19,7 +18,10 @@ const BATCH = 10_000;
 @Injectable()
 export class AuditRetention implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AuditRetention.name);
-  private timer?: NodeJS.Timeout;
+  private readonly job = new PeriodicJob(this.logger, 'Audit retention failed', async () => {
+    const pruned = await this.prune();
+    if (pruned) this.logger.log({ pruned, retentionDays: this.config.auditRetentionDays }, 'Pruned audit events past retention');
+  });
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -27,21 +29,11 @@ export class AuditRetention implements OnApplicationBootstrap, OnApplicationShut
   ) {}
 
   onApplicationBootstrap(): void {
-    void this.pruneLogged();
-    this.timer = setInterval(() => void this.pruneLogged(), PRUNE_INTERVAL_MS).unref();
+    this.job.start(HOUR_MS, { runNow: true });
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
-  }
-
-  private async pruneLogged(): Promise<void> {
-    try {
-      const pruned = await this.prune();
-      if (pruned) this.logger.log({ pruned, retentionDays: this.config.auditRetentionDays }, 'Pruned audit events past retention');
-    } catch (err) {
-      this.logger.error({ err }, 'Audit retention failed');
-    }
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   /** Prunes what is older than the retention period at `now`; returns how many events went. */

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { PeriodicJob } from '../common/periodic-job';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { CANONICAL_COLUMNS, CanonicalEvent, chainIdOf, GENESIS, linkHash, lockChains } from './audit-chain';
 
@@ -28,8 +29,9 @@ interface Horizon {
  */
 @Injectable()
 export class AuditSealer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(AuditSealer.name);
-  private timer?: NodeJS.Timeout;
+  private readonly job = new PeriodicJob(new Logger(AuditSealer.name), 'Audit sealing failed', async () => {
+    await this.tick();
+  });
   private pending: Horizon | null = null;
   private running: Promise<number> = Promise.resolve(0);
 
@@ -40,20 +42,12 @@ export class AuditSealer implements OnApplicationBootstrap, OnApplicationShutdow
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.timed) this.timer = setInterval(() => void this.tickLogged(), this.config.auditSealIntervalMs).unref();
+    if (this.timed) this.job.start(this.config.auditSealIntervalMs, { runNow: false });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
+    await this.job.stop();
     await this.running.catch(() => undefined);
-  }
-
-  private async tickLogged(): Promise<void> {
-    try {
-      await this.tick();
-    } catch (err) {
-      this.logger.error({ err }, 'Audit sealing failed');
-    }
   }
 
   /** One background step: seal through the last horizon if it is final, then note the next. Serialised. */

@@ -1,12 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { DAY_MS, HOUR_MS, PeriodicJob } from '../common/periodic-job';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { ReadGrantsRepository } from '../grants/read-grants.repository';
 import { ScopedMemoriesRepository } from './scoped-memories.repository';
-
-const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Keeping data past its TTL is a privacy bug: expired memories are never read,
@@ -16,7 +14,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 @Injectable()
 export class RetentionSweep implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RetentionSweep.name);
-  private timer?: NodeJS.Timeout;
+  private readonly job = new PeriodicJob(this.logger, 'Retention sweep failed', async () => {
+    const removed = await this.sweep();
+    if (removed.memories || removed.grants) this.logger.log(removed, 'Deleted expired scoped memories and grants');
+  });
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -26,12 +27,11 @@ export class RetentionSweep implements OnApplicationBootstrap, OnApplicationShut
   ) {}
 
   onApplicationBootstrap(): void {
-    void this.sweepLogged();
-    this.timer = setInterval(() => void this.sweepLogged(), SWEEP_INTERVAL_MS).unref();
+    this.job.start(HOUR_MS, { runNow: true });
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   /** Deletes what expired more than the retention period ago; returns what it deleted. */
@@ -43,12 +43,4 @@ export class RetentionSweep implements OnApplicationBootstrap, OnApplicationShut
     }));
   }
 
-  private async sweepLogged(): Promise<void> {
-    try {
-      const removed = await this.sweep();
-      if (removed.memories || removed.grants) this.logger.log(removed, 'Deleted expired scoped memories and grants');
-    } catch (err) {
-      this.logger.error({ err }, 'Retention sweep failed');
-    }
-  }
 }
