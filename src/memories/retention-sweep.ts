@@ -42,5 +42,4 @@ export class RetentionSweep implements OnApplicationBootstrap, OnApplicationShut
       grants: await this.grants.removeExpiredBefore(em, cutoff),
     }));
   }
-
 }

@@ -17,7 +17,7 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
 }
 
 /** How deeply request bodies and tool arguments may nest objects and arrays (the body itself is level 1). */
-export const JSON_MAX_DEPTH = 64;
+const JSON_MAX_DEPTH = 64;
 
 /** A lone UTF-16 surrogate has no UTF-8 form: encoding would silently replace it with U+FFFD. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
