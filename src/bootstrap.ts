@@ -1,21 +1,20 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
-import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
+import { jsonBodyParser } from './common/http/json-body';
 import { createRootLogger, requestLogger } from './common/http/logging';
 import { NestLogger } from './common/http/nest-logger';
 import { sendProblem } from './common/http/problem-response';
 import { REQUEST_ID_HEADER } from './common/http/request-id';
+import { apiSecurityHeaders, swaggerUiPolicy } from './common/http/security-headers';
 import { AppConfig } from './config/config';
 import { createMcpServer } from './mcp/mcp.setup';
 import type { KeyRing } from './secrets/key-ring';
 import { ManifestService } from './system/manifest';
 import { buildOpenApi } from './system/openapi';
-
-export const BODY_LIMIT = '1mb';
 
 export interface CreateAppOptions {
   /** Where log lines go (tests capture them); default stdout. */
@@ -49,6 +48,8 @@ export async function createApp(config: ResolvedConfig, options: CreateAppOption
 
   // Order matters: request id + request log first, so even body-parser failures are logged and carry the id.
   app.use(requestLogger(logger));
+  app.use(apiSecurityHeaders(config.publicBaseUrl));
+  app.use('/docs', swaggerUiPolicy(config.publicBaseUrl));
   app.use((_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Cache-Control', 'no-store');
     next();
@@ -62,8 +63,7 @@ export async function createApp(config: ResolvedConfig, options: CreateAppOption
       maxAge: 600,
     });
   }
-  // Not strict: a JSON string or number body is valid JSON and gets a 422 from validation, not a 400.
-  app.use(express.json({ limit: BODY_LIMIT, strict: false, type: ['application/json', 'application/*+json'] }));
+  app.use(...jsonBodyParser());
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => sendProblem(req, res, err));
 
   const document = buildOpenApi(app, config.publicBaseUrl);

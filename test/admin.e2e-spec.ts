@@ -397,10 +397,24 @@ describe('admin API', () => {
       expect(rows).toEqual([{ key_hash: sha256Hex(res.body.api_key), label: 'rotation' }]);
     });
 
-    it('issues a key without a body (label null); refuses a too-long label and unknown agents', async () => {
+    it('issues a key for an empty body {} (label null); refuses a missing body, a too-long label and unknown agents', async () => {
       const agent = await t.newAgent();
-      const noBody = await t.http().post(`/admin/agents/${agent.agentId}/keys`).set(admin()).expect(201);
-      const rows = await t.db.query('SELECT label FROM agent_keys WHERE id = $1', [noBody.body.id]);
+      const keyCount = async () => (await t.db.query('SELECT count(*)::int AS n FROM agent_keys WHERE agent_id = $1', [agent.agentId]))[0].n as number;
+      const keysBefore = await keyCount();
+      for (const contentType of [undefined, 'application/json']) {
+        const req = t.http().post(`/admin/agents/${agent.agentId}/keys`).set(admin());
+        const noBody = await (contentType ? req.set('Content-Type', contentType) : req);
+        expectProblem(noBody, 422, 'validation_failed');
+        expect({ contentType, detail: noBody.body.detail, errors: noBody.body.errors }).toEqual({
+          contentType,
+          detail: 'Request body must be a JSON object',
+          errors: [{ field: 'body', message: 'Request body must be a JSON object' }],
+        });
+      }
+      expect(await keyCount()).toBe(keysBefore);
+
+      const emptyBody = await t.http().post(`/admin/agents/${agent.agentId}/keys`).set(admin()).send({}).expect(201);
+      const rows = await t.db.query('SELECT label FROM agent_keys WHERE id = $1', [emptyBody.body.id]);
       expect(rows).toEqual([{ label: null }]);
 
       const long = await t

@@ -18,7 +18,7 @@ const LIMIT_RULE = 'limit must be an integer between 1 and 500';
 const CURSOR_RULE = 'cursor must be the next_cursor of a previous page';
 const TIME_RULE = (field: string) => `${field} must be an ISO 8601 date-time such as 2026-11-22T00:00:00Z`;
 const EVENT_TYPE_RULE = 'event_type must be at most 64 characters';
-const NUL_RULE = 'A value contains a character that cannot be stored (such as U+0000)';
+const NUL_RULE = (field: string) => `${field} may not contain U+0000`;
 const AGENT_RULE = 'agent must be an agent name (1-64 characters of a-z, 0-9, _ and - (case-insensitive))';
 const EVENT_KEYS = [
   'agent',
@@ -508,9 +508,7 @@ describe('Audit log: GET /audit and the MCP tools query_audit / verify_audit', (
     });
 
     it.each([['subject'], ['event_type']])('%s holding U+0000 (which no stored event can hold)', async (field) => {
-      const res = await get(a1, { [field]: 'a\u0000b' });
-      expectProblem(res, 422, NUL_RULE);
-      expect(res.body.code).toBe('validation_failed');
+      await expectInvalid({ [field]: 'a\u0000b' }, field, NUL_RULE(field));
     });
 
     it('a parameter given twice', async () => {
@@ -595,7 +593,10 @@ describe('Audit log: GET /audit and the MCP tools query_audit / verify_audit', (
     });
 
     it('query_audit with an agent_key argument answers for that key’s tenant', async () => {
-      expect(ok(await call(mcpA, 'query_audit', { agent_key: b.apiKey }))).toEqual({ events: eventsB, next_cursor: null });
+      const bare = await connectMcp(t.baseUrl);
+      clients.push(bare);
+      expect(ok(await call(bare, 'query_audit', { agent_key: b.apiKey }))).toEqual({ events: eventsB, next_cursor: null });
+      expect(ok(await call(bare, 'query_audit', { agent_key: a1.apiKey, limit: 500 }))).toEqual({ events: eventsA, next_cursor: null });
     });
 
     it('query_audit refuses bad arguments with the REST messages', async () => {
@@ -610,7 +611,11 @@ describe('Audit log: GET /audit and the MCP tools query_audit / verify_audit', (
       expect(toolError(await call(mcpA, 'query_audit', { event_type: 'E'.repeat(65) }))).toEqual(
         expect.objectContaining({ message: EVENT_TYPE_RULE }),
       );
-      expect(toolError(await call(mcpA, 'query_audit', { subject: 'a\u0000b' }))).toEqual({ code: 'validation_failed', message: NUL_RULE });
+      expect(toolError(await call(mcpA, 'query_audit', { subject: 'a\u0000b' }))).toEqual({
+        code: 'validation_failed',
+        message: NUL_RULE('subject'),
+        errors: [{ field: 'subject', message: NUL_RULE('subject') }],
+      });
     });
 
     it('query_audit without a key is refused', async () => {

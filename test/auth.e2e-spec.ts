@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
+import { CONFLICTING_CREDENTIALS } from '../src/common/auth/authenticator';
 import { startTestApp, TestAgent, TestApp, uniqueName } from './support/test-app';
 
 const PROBLEM_KEYS = ['code', 'detail', 'instance', 'request_id', 'status', 'title', 'type'];
@@ -76,13 +77,29 @@ describe('agent authentication', () => {
       expect(res.body).toEqual(expectedWhoami());
     });
 
-    it('uses X-Api-Key over Authorization when both are sent', async () => {
+    it('refuses different keys in X-Api-Key and Authorization (401, conflicting credentials), whichever is valid', async () => {
+      const forged = forgedKey();
+      const other = await t.newAgent();
+      for (const [apiKey, bearer] of [
+        [forged, agent.apiKey],
+        [agent.apiKey, forged],
+        [agent.apiKey, other.apiKey],
+      ]) {
+        const res = await t.http().get('/whoami').set('X-Api-Key', apiKey).set('Authorization', `Bearer ${bearer}`);
+        expectUnauthorized(res, CONFLICTING_CREDENTIALS);
+        expect(res.text).not.toContain(apiKey);
+        expect(res.text).not.toContain(bearer);
+      }
+    });
+
+    it('accepts the same key in X-Api-Key and Authorization', async () => {
       const res = await t
         .http()
         .get('/whoami')
-        .set('X-Api-Key', forgedKey())
-        .set('Authorization', `Bearer ${agent.apiKey}`);
-      expectUnauthorized(res, 'Invalid API key');
+        .set('X-Api-Key', agent.apiKey)
+        .set('Authorization', `Bearer ${agent.apiKey}`)
+        .expect(200);
+      expect(res.body).toEqual(expectedWhoami());
     });
 
     it('refuses ?agent_key= by default, even with a valid key, and does not echo the key', async () => {
@@ -304,6 +321,18 @@ describe('agent authentication with MNEMO_ALLOW_QUERY_KEYS=true', () => {
     await t.http().get('/whoami').set('Authorization', `Bearer ${agent.apiKey}`).expect(200);
     expectUnauthorized(await t.http().get('/whoami'), 'API key required');
     expectUnauthorized(await t.http().get('/whoami?agent_key='), 'API key required');
+  });
+
+  it('refuses a ?agent_key= that differs from the header key (401, conflicting credentials); the same key is fine', async () => {
+    const other = await t.newAgent();
+    const q = encodeURIComponent(other.apiKey);
+    expectUnauthorized(await t.http().get(`/whoami?agent_key=${q}`).set('X-Api-Key', agent.apiKey), CONFLICTING_CREDENTIALS);
+    expectUnauthorized(
+      await t.http().get(`/whoami?agent_key=${q}`).set('Authorization', `Bearer ${agent.apiKey}`),
+      CONFLICTING_CREDENTIALS,
+    );
+    const same = await t.http().get(`/whoami?agent_key=${q}`).set('X-Api-Key', other.apiKey).expect(200);
+    expect(same.body.agent.id).toBe(other.agentId);
   });
 
   it('never logs a query-string key, even at LOG_LEVEL=trace', async () => {

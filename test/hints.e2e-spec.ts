@@ -46,7 +46,7 @@ describe('LucyAPI hint categories and hints', () => {
     t = await startTestApp();
   });
   afterAll(() => t.close());
-  const { as, expectNotAudited } = agentRequests(() => t);
+  const { as, expectNotAudited, expectOnlyShareNameLookup } = agentRequests(() => t);
 
   /** U1 with A1a and A1b; U2 with A2; U3 with A3. */
   const fixture = (): Promise<Fixture> => threeUsers(t);
@@ -539,6 +539,8 @@ describe('LucyAPI hint categories and hints', () => {
       run: (c: Ctx, rid: string) => Test;
       /** Checks the effect of an allowed request (a write also checks its audit event). */
       allowed: (c: Ctx, res: Response, rid: string, level: number) => Promise<void>;
+      /** A share by user name: the name it looks up, whose SHARE_NAME_LOOKUP event is all a denial records. */
+      lookedUpName?: () => string;
     }
 
     /** A fresh category of U1: a with child a1, b; shared to U3 at level 1 and to U2 at `level` (0 = not shared). */
@@ -664,11 +666,12 @@ describe('LucyAPI hint categories and hints', () => {
         denied: NOT_OWNER,
         status: 200,
         run: (c, rid) => as(f.a2, 'post', '/sharing', { object_type_id: 2, object_id: c.cat, shared_to_user_name: f.a3.userName, permission_level: 3 }, rid),
+        lookedUpName: () => f.a3.userName,
         allowed: () => Promise.resolve(),
       },
     ];
 
-    it.each([0, 1, 2, 3])('share level %i: allowed exactly as the level permits; every denial is a 404, changes nothing, audits nothing', async (level) => {
+    it.each([0, 1, 2, 3])('share level %i: allowed exactly as the level permits; every denial is a 404, changes nothing, audits nothing but a share by name’s lookup', async (level) => {
       const list = await matrixCategory(level);
       const listed = (await as(f.a2, 'get', '/hints').expect(200)).body.hints as ListedHint[];
       const compact = (await as(f.a2, 'get', '/hints/compact').expect(200)).body.hints as { hint_id: number }[];
@@ -694,7 +697,8 @@ describe('LucyAPI hint categories and hints', () => {
           await op.allowed(c, res, rid, level);
         } else {
           expect({ op: op.name, level, ...problem(res) }).toEqual({ op: op.name, level, status: 404, detail: op.denied });
-          await expectNotAudited(rid);
+          if (op.lookedUpName) await expectOnlyShareNameLookup(rid, f.a2, op.lookedUpName(), true);
+          else await expectNotAudited(rid);
           expect({ op: op.name, level, state: await snapshot(c.cat) }).toEqual({ op: op.name, level, state: before });
         }
       }

@@ -302,7 +302,7 @@ describe('HTTP behaviour', () => {
         for (const [json, field, message] of [
           [`{"name":"${name}","email":"a\\ud800@example.com"}`, 'email', 'email must be valid Unicode text (it holds a lone surrogate)'],
           [`{"name":"${name}","timezone":"x\\udc00"}`, 'timezone', 'timezone must be valid Unicode text (it holds a lone surrogate)'],
-          [`{"name":"${name}","whatever":{"list":["ok","\\udfff"]}}`, 'whatever', 'whatever must be valid Unicode text (it holds a lone surrogate)'],
+          [`{"name":"${name}","whatever":{"list":["ok","\\udfff"]}}`, 'whatever.list.1', 'whatever.list.1 must be valid Unicode text (it holds a lone surrogate)'],
           [`{"name":"${name}","whatever":{"\\ud83dk":1}}`, 'whatever', 'whatever holds a key that is not valid Unicode text (a lone surrogate)'],
         ]) {
           const res = await postUser(json);

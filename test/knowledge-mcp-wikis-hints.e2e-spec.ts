@@ -556,7 +556,7 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
 
       const state = await stored(u);
       const audit: Json[] = await t.db.query(
-        `SELECT event_type, user_id, agent_id, subject, meta FROM audit_events
+        `SELECT event_type, user_id, agent_id, subject, reason_code, meta FROM audit_events
           WHERE seq > $1 AND user_id IN ($2, $3, $4) ORDER BY seq`,
         [since, u.a1a.userId, u.a2.userId, u.a3.userId],
       );
@@ -765,6 +765,7 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
         ['WIKI_SECTION_UPDATE', 'a1-user', 'a2-agent'],
         ['HINT_CREATE', 'a1-user', 'a1a-agent'],
         ['HINT_CREATE', 'a1-user', 'a1a-agent'],
+        ['SHARE_NAME_LOOKUP', 'a1-user', 'a1a-agent'],
         ['SHARE_CREATE', 'a1-user', 'a1a-agent'],
         ['HINT_CREATE', 'a1-user', 'a2-agent'],
         ['HINT_UPDATE', 'a1-user', 'a2-agent'],
@@ -773,7 +774,9 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
         ['NUDGE_CREATE', 'a1-user', 'a1a-agent'],
         ['NUDGE_DELETE', 'a1-user', 'a1a-agent'],
       ]);
-      expect(mcpAudit[10].meta).toEqual({ hint_id: 'H3', parent_id: 'H2', acting_user_id: 'a2-user' });
+      // Step 15 shares by user name: its lookup (the name tried, found) comes before SHARE_CREATE.
+      expect(mcpAudit[9]).toEqual({ event_type: 'SHARE_NAME_LOOKUP', user_id: 'a1-user', agent_id: 'a1a-agent', subject: 'a2-name', reason_code: null, meta: null });
+      expect(mcpAudit[11].meta).toEqual({ hint_id: 'H3', parent_id: 'H2', acting_user_id: 'a2-user' });
     });
   });
 });

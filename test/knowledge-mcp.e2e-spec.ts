@@ -1,5 +1,6 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Response } from 'supertest';
+import { shareNameLookup } from './support/agent-requests';
 import { connectMcp, toolJson } from './support/mcp-client';
 import { startTestApp, TestAgent, TestApp, uniqueName } from './support/test-app';
 
@@ -290,7 +291,7 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
       await step(u.a1a, 'get_project', { project_id: pid });
       const finalState = await state(u, pid);
       const audit = await t.db.query(
-        `SELECT event_type, user_id, agent_id, subject, meta FROM audit_events
+        `SELECT event_type, user_id, agent_id, subject, reason_code, meta FROM audit_events
           WHERE seq > $1 AND user_id IN ($2, $3, $4) ORDER BY seq`,
         [since, u.a1a.userId, u.a2.userId, u.a3.userId],
       );
@@ -466,6 +467,7 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
         ['PROJECT_SECTION_CREATE', 'a1-user', 'a1b-agent'],
         ['PROJECT_UPDATE', 'a1-user', 'a1a-agent'],
         ['PROJECT_SECTION_UPDATE', 'a1-user', 'a1a-agent'],
+        ['SHARE_NAME_LOOKUP', 'a1-user', 'a1a-agent'],
         ['SHARE_CREATE', 'a1-user', 'a1a-agent'],
         ['SHARE_UPDATE', 'a1-user', 'a1a-agent'],
         ['PROJECT_SECTION_UPDATE', 'a1-user', 'a2-agent'],
@@ -474,7 +476,9 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
         ['PROJECT_SECTION_DELETE', 'a1-user', 'a1a-agent'],
         ['SHARE_REVOKE', 'a1-user', 'a1a-agent'],
       ]);
-      expect(mcpAudit[8].meta).toEqual({ project_id: 'P1', section_id: 'S1', acting_user_id: 'a2-user' });
+      // The share by user name: its lookup (the name tried, found) comes before SHARE_CREATE.
+      expect(mcpAudit[6]).toEqual({ event_type: 'SHARE_NAME_LOOKUP', user_id: 'a1-user', agent_id: 'a1a-agent', subject: 'a2-name', reason_code: null, meta: null });
+      expect(mcpAudit[9].meta).toEqual({ project_id: 'P1', section_id: 'S1', acting_user_id: 'a2-user' });
     });
   });
 
@@ -731,16 +735,16 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
       );
     });
 
-    // Last in this block (tests run in order): the refused calls above stored and audited nothing.
-    it('none of the refused calls above stored or audited anything', async () => {
+    // Last in this block (tests run in order): the refused calls above stored nothing, and audited only the lookups by name.
+    it('none of the refused calls above stored anything; only the shares by user name audited their lookup (MCP and REST)', async () => {
       expect(await counts()).toEqual(before);
-      const events = await t.db.query(`SELECT event_type FROM audit_events WHERE seq > $1 AND user_id IN ($2, $3, $4)`, [
-        since,
-        u.a1a.userId,
-        u.a2.userId,
-        u.a3.userId,
-      ]);
-      expect(events).toEqual([]);
+      const events = await t.db.query(
+        `SELECT event_type, user_id, agent_id, subject, reason_code FROM audit_events WHERE seq > $1 AND user_id IN ($2, $3, $4) ORDER BY seq`,
+        [since, u.a1a.userId, u.a2.userId, u.a3.userId],
+      );
+      // "share_object refusals": the share to yourself by (upper-cased) name, once through MCP and once through REST.
+      const selfByName = shareNameLookup(u.a1a, u.a1a.userName.toUpperCase(), true);
+      expect(events).toEqual([selfByName, selfByName]);
     });
   });
 });

@@ -1,5 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CONFLICTING_CREDENTIALS } from '../src/common/auth/authenticator';
 import { connectMcp, toolJson } from './support/mcp-client';
 import { startTestApp, TestAgent, TestApp } from './support/test-app';
 
@@ -152,11 +153,34 @@ describe('MCP endpoint (official SDK client over HTTP)', () => {
       expect(result.structuredContent).toEqual(restWhoami);
     });
 
-    it('the agent_key argument names the caller even when the connection sends another key', async () => {
+    it('an agent_key argument naming another key than the connection sends is refused: conflicting credentials', async () => {
       const other = await t.newAgent();
+      const connections: Record<string, string>[] = [{ 'X-Api-Key': agent.apiKey }, { Authorization: `Bearer ${agent.apiKey}` }];
+      for (const headers of connections) {
+        const client = await connect(headers);
+        const result = await client.callTool({ name: 'whoami', arguments: { agent_key: other.apiKey } });
+        expect(toolError(result)).toEqual({ code: 'unauthorized', message: CONFLICTING_CREDENTIALS });
+        expect(JSON.stringify(result)).not.toContain(other.apiKey);
+        // The argument did not override the connection, nor the connection the argument.
+        const bogus = await client.callTool({ name: 'whoami', arguments: { agent_key: 'mnemo_ak_not-a-real-key' } });
+        expect(toolError(bogus)).toEqual({ code: 'unauthorized', message: CONFLICTING_CREDENTIALS });
+      }
+    });
+
+    it('an agent_key argument naming the same key as the connection is fine', async () => {
       const client = await connect({ 'X-Api-Key': agent.apiKey });
-      const result = await client.callTool({ name: 'whoami', arguments: { agent_key: other.apiKey } });
-      expect(ok<{ agent: { id: string } }>(result).agent.id).toBe(other.agentId);
+      const result = await client.callTool({ name: 'whoami', arguments: { agent_key: agent.apiKey } });
+      expect(ok(result)).toEqual(restWhoami);
+    });
+
+    it('an invalid header key is refused whatever the agent_key argument says', async () => {
+      const bad = 'mnemo_ak_not-a-real-key';
+      const client = await connect({ 'X-Api-Key': bad });
+      const same = await client.callTool({ name: 'whoami', arguments: { agent_key: bad } });
+      expect(toolError(same)).toEqual({ code: 'unauthorized', message: 'Invalid API key' });
+      // A valid argument does not rescue it: two different keys are a conflict.
+      const valid = await client.callTool({ name: 'whoami', arguments: { agent_key: agent.apiKey } });
+      expect(toolError(valid)).toEqual({ code: 'unauthorized', message: CONFLICTING_CREDENTIALS });
     });
 
     it('a bad agent_key is a tool error, not a protocol error', async () => {

@@ -65,7 +65,7 @@ describe('LucyAPI projects and sections', () => {
     t = await startTestApp();
   });
   afterAll(() => t.close());
-  const { as, expectNotAudited } = agentRequests(() => t);
+  const { as, expectNotAudited, expectOnlyShareNameLookup } = agentRequests(() => t);
 
   /** U1 with A1a and A1b; U2 with A2; U3 with A3. */
   const fixture = (): Promise<Fixture> => threeUsers(t, 'America/Denver');
@@ -745,6 +745,8 @@ describe('LucyAPI projects and sections', () => {
       run: (c: Ctx, rid: string) => Test;
       /** Checks the effect of an allowed request (a write also checks its audit event). */
       allowed: (c: Ctx, res: Response, rid: string, level: number) => Promise<void>;
+      /** A share by user name: the name it looks up, whose SHARE_NAME_LOOKUP event is all a denial records. */
+      lookedUpName?: () => string;
     }
 
     /** A fresh project of U1: s1 with child s1a, s2; shared to U3 at level 1, and to U2 at `level` (0 = not shared). */
@@ -842,6 +844,7 @@ describe('LucyAPI projects and sections', () => {
         required: 'owner',
         denied: NOT_OWNER,
         run: (c, rid) => as(f.a2, 'post', '/sharing', { object_type_id: 1, object_id: c.p, shared_to_user_name: f.a3.userName, permission_level: 3 }, rid),
+        lookedUpName: () => f.a3.userName,
         allowed: () => Promise.resolve(),
       },
       {
@@ -853,7 +856,7 @@ describe('LucyAPI projects and sections', () => {
       },
     ];
 
-    it.each([0, 1, 2, 3])('share level %i: allowed exactly as the level permits; every denial is a 404, changes nothing, audits nothing', async (level) => {
+    it.each([0, 1, 2, 3])('share level %i: allowed exactly as the level permits; every denial is a 404, changes nothing, audits nothing but a share by name’s lookup', async (level) => {
       const list = await matrixProject(level);
       const listed = (await as(f.a2, 'get', '/projects').expect(200)).body.projects as ListedProject[];
       if (level === 0) expect(projectIds(listed)).not.toContain(list.p);
@@ -870,7 +873,8 @@ describe('LucyAPI projects and sections', () => {
           await op.allowed(c, res, rid, level);
         } else {
           expect({ op: op.name, level, ...problem(res) }).toEqual({ op: op.name, level, status: 404, detail: op.denied });
-          await expectNotAudited(rid);
+          if (op.lookedUpName) await expectOnlyShareNameLookup(rid, f.a2, op.lookedUpName(), true);
+          else await expectNotAudited(rid);
           expect({ op: op.name, level, state: await snapshot(c.p) }).toEqual({ op: op.name, level, state: before });
         }
       }

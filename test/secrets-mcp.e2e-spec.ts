@@ -1,6 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
+import { CONFLICTING_CREDENTIALS } from '../src/common/auth/authenticator';
 import { SECRET_KEY_RULE } from '../src/secrets/secrets.dto';
 import { connectMcp, toolJson } from './support/mcp-client';
 import { startTestApp, TestAgent, TestApp } from './support/test-app';
@@ -488,7 +489,7 @@ describe('Secrets MCP tools (official SDK client over HTTP)', () => {
 
   // ------------------------------------------------------------------------------------------
   describe('authentication', () => {
-    it('the agent_key argument names the caller on a connection without headers; readers follow that caller', async () => {
+    it('the agent_key argument names the caller on a connection without headers (readers follow that caller), and never overrides a header key', async () => {
       const bare = await connect();
       const key = secretKey('agent_key_arg');
       const value = canary('agent-key');
@@ -505,12 +506,22 @@ describe('Secrets MCP tools (official SDK client over HTTP)', () => {
       const listed = ok<{ secrets: SecretMeta[] }>(await call(bare, 'list_secrets', { agent_key: a3.apiKey, limit: 1000 }));
       expect(listed.secrets.map((s) => s.key)).toContain(key);
 
-      // agent_key wins over the connection's header: B's connection acting as a3.
-      expect(ok(await call(mcpB, 'get_secret', { agent_key: a3.apiKey, key }))).toEqual({ key, value });
+      // agent_key never overrides the connection's header: B's connection cannot act as a3.
+      const conflict = await call(mcpB, 'get_secret', { agent_key: a3.apiKey, key });
+      expect(toolError(conflict)).toEqual({ code: 'unauthorized', message: CONFLICTING_CREDENTIALS });
+      expect(resultText(conflict)).not.toContain(value);
+      // The same key as argument and header is fine.
+      const byA3 = await connect(header(a3));
+      expect(ok(await call(byA3, 'get_secret', { agent_key: a3.apiKey, key }))).toEqual({ key, value });
 
-      // The event names a3 as the agent.
-      const [write] = await auditOf(a.userId, key);
-      expect(write).toMatchObject({ event_type: 'SECRET_WRITE', agent_id: a3.agentId });
+      // The events name a3 as the agent; the refused call left none.
+      expect((await auditOf(a.userId, key)).map((e) => [e.event_type, e.agent_id])).toEqual([
+        ['SECRET_WRITE', a3.agentId],
+        ['SECRET_READ', a3.agentId],
+        ['SECRET_READ_DENIED', a.agentId],
+        ['SECRET_READ', a3.agentId],
+      ]);
+      expect(await auditOf(b.userId, key)).toEqual([]);
     });
 
     it('no key, or a bad key: unauthorized, for every tool', async () => {

@@ -708,7 +708,7 @@ describe('Secrets vault (REST): GET /secrets, GET|PUT|DELETE /secrets/{key}', ()
       ['write_only a number', { value: 'v', write_only: 1 }, 'write_only', WRITE_ONLY_RULE],
       ['a JSON array body', [], 'body', NOT_AN_OBJECT],
       ['a JSON string body', 'just text', 'body', NOT_AN_OBJECT],
-      ['no body', undefined, 'value', VALUE_NOT_STRING],
+      ['no body', undefined, 'body', NOT_AN_OBJECT],
     ])('PUT with %s → 422 naming the field; no secret created or changed', async (_case, body, field, message) => {
       const before = await v.stored(a, KEPT);
       for (const key of ['fresh', KEPT]) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { agentRequests, expectProblem, newRid } from './support/agent-requests';
+import { agentRequests, expectProblem, newRid, shareNameLookup } from './support/agent-requests';
 import { startTestApp, TestAgent, TestApp, uniqueName } from './support/test-app';
 
 /*
@@ -60,7 +60,7 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
     t = await startTestApp();
   });
   afterAll(() => t?.close());
-  const { as, expectAudited, expectNotAudited } = agentRequests(() => t);
+  const { as, expectAudited, expectNotAudited, expectOnlyShareNameLookup } = agentRequests(() => t);
 
   /** Fresh users, so the lists of one test hold only that test's shares. */
   async function users(): Promise<Users> {
@@ -203,14 +203,19 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
       expect((await shareRows('project_id = $1', [projectId])).map((r) => r.permission_level)).toEqual([1]);
     });
 
-    it('the recipient may be named by user name, case-insensitively and trimmed; the answer carries the stored id and name', async () => {
+    it('the recipient may be named by user name, case-insensitively and trimmed; the answer carries the stored id and name; the lookup is audited before the share', async () => {
       const projectId = await createProject(u.a1a);
-      const res = await share(u.a1a, {
-        object_type_id: 1,
-        object_id: projectId,
-        shared_to_user_name: `  ${u.a2.userName.toUpperCase()} `,
-        permission_level: 1,
-      });
+      const rid = newRid('by-name');
+      const res = await share(
+        u.a1a,
+        {
+          object_type_id: 1,
+          object_id: projectId,
+          shared_to_user_name: `  ${u.a2.userName.toUpperCase()} `,
+          permission_level: 1,
+        },
+        rid,
+      );
       expect({ status: res.status, body: res.body }).toEqual({
         status: 201,
         body: {
@@ -224,6 +229,13 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
           },
         },
       });
+      // SHARE_NAME_LOOKUP (the name as tried, trimmed; found) first, then SHARE_CREATE naming the stored user.
+      expect(
+        await t.db.query(`SELECT event_type, user_id, agent_id, subject, reason_code FROM audit_events WHERE request_id = $1 ORDER BY seq`, [rid]),
+      ).toEqual([
+        shareNameLookup(u.a1a, u.a2.userName.toUpperCase(), true),
+        { event_type: 'SHARE_CREATE', user_id: u.a1a.userId, agent_id: u.a1a.agentId, subject: u.a2.userName, reason_code: null },
+      ]);
       // By id afterwards: the same share (upsert on recipient and object), whatever named the recipient.
       const byId = await share(u.a1a, { object_type_id: 1, object_id: projectId, shared_to_user_id: u.a2.userId.toUpperCase(), permission_level: 2 });
       expect({ status: byId.status, share_id: byId.body.shared.share_id }).toEqual({ status: 200, share_id: res.body.shared.share_id });
@@ -298,7 +310,7 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
   });
 
   // ------------------------------------------------------------------------------------------
-  describe('POST /sharing refusals, in check order; none stores or audits anything', () => {
+  describe('POST /sharing refusals, in check order; none stores anything or audits anything but a lookup by name', () => {
     let u: Users;
     let projectId: number;
     let foreignProjectId: number;
@@ -310,6 +322,8 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
     let wikiId: number;
     let before: number;
     const rids: string[] = [];
+    /** Refusals of shares by user name: each records its SHARE_NAME_LOOKUP event (and nothing else). */
+    const lookups: { rid: string; agent: TestAgent; name: string; found: boolean }[] = [];
 
     beforeAll(async () => {
       u = await users();
@@ -329,6 +343,15 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
     async function refused(body: unknown, status: number, detail: string | RegExp, agent: TestAgent = u.a1a) {
       const rid = newRid('refused');
       rids.push(rid);
+      const res = await share(agent, body, rid);
+      expectProblem(res, status, detail);
+      return res;
+    }
+
+    /** A refused share naming the recipient by user name, past validation: its lookup of `name` (trimmed) is audited. */
+    async function refusedByName(body: Record<string, unknown> & { shared_to_user_name: string }, found: boolean, status: number, detail: string, agent: TestAgent = u.a1a) {
+      const rid = newRid('refused-by-name');
+      lookups.push({ rid, agent, name: body.shared_to_user_name.trim(), found });
       const res = await share(agent, body, rid);
       expectProblem(res, status, detail);
       return res;
@@ -397,20 +420,21 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
       const byId = await refused({ ...valid(), shared_to_user_id: u.a1a.userId }, 422, SELF);
       expect(byId.body.errors).toEqual([{ field: 'shared_to_user_id', message: SELF }]);
       await refused({ ...valid(), shared_to_user_id: u.a1a.userId.toUpperCase() }, 422, SELF);
-      const byName = await refused({ ...noRecipient, shared_to_user_name: u.a1a.userName }, 422, SELF);
+      const byName = await refusedByName({ ...noRecipient, shared_to_user_name: u.a1a.userName }, true, 422, SELF);
       expect(byName.body.errors).toEqual([{ field: 'shared_to_user_name', message: SELF }]);
-      await refused({ ...noRecipient, shared_to_user_name: u.a1a.userName.toUpperCase() }, 422, SELF);
+      await refusedByName({ ...noRecipient, shared_to_user_name: u.a1a.userName.toUpperCase() }, true, 422, SELF);
       await refused({ ...valid(), shared_to_user_id: u.a1a.userId }, 422, SELF, u.a1b);
       // Self comes before "not the owner": a missing object or a foreign one does not change the answer.
       await refused({ ...valid(), object_id: MISSING, shared_to_user_id: u.a1a.userId }, 422, SELF);
-      await refused({ ...valid(), object_id: foreignProjectId, shared_to_user_name: u.a1a.userName, shared_to_user_id: undefined }, 422, SELF);
+      await refusedByName({ ...valid(), object_id: foreignProjectId, shared_to_user_name: u.a1a.userName, shared_to_user_id: undefined }, true, 422, SELF);
     });
 
     it(`an unknown recipient (id or name) → 404 "${TARGET_NOT_FOUND}", before the object check`, async () => {
       const { shared_to_user_id: _id, ...noRecipient } = valid();
       await refused({ ...valid(), shared_to_user_id: randomUUID() }, 404, TARGET_NOT_FOUND);
-      await refused({ ...noRecipient, shared_to_user_name: uniqueName('nobody') }, 404, TARGET_NOT_FOUND);
-      await refused({ ...noRecipient, shared_to_user_name: '' }, 404, TARGET_NOT_FOUND);
+      await refusedByName({ ...noRecipient, shared_to_user_name: uniqueName('nobody') }, false, 404, TARGET_NOT_FOUND);
+      await refusedByName({ ...noRecipient, shared_to_user_name: ` ${uniqueName('nobody')}\t` }, false, 404, TARGET_NOT_FOUND);
+      await refusedByName({ ...noRecipient, shared_to_user_name: '' }, false, 404, TARGET_NOT_FOUND);
       await refused({ ...valid(), object_id: MISSING, shared_to_user_id: randomUUID() }, 404, TARGET_NOT_FOUND);
     });
 
@@ -442,10 +466,12 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
     });
 
     // Last in this block (tests run in order).
-    it('none of the refused requests stored a share or recorded an audit event', async () => {
+    it('none of the refused requests stored a share; only those naming the recipient by name recorded an event, their SHARE_NAME_LOOKUP', async () => {
       expect(rids.length).toBeGreaterThan(40);
+      expect(lookups).toHaveLength(6);
       expect(await shareCount()).toBe(before);
       for (const rid of rids) await expectNotAudited(rid);
+      for (const { rid, agent, name, found } of lookups) await expectOnlyShareNameLookup(rid, agent, name, found);
     });
   });
 
@@ -765,9 +791,9 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
             OR (s.hint_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM hints h WHERE h.hint_id = s.hint_id))
             OR (s.wiki_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM wikis w WHERE w.wiki_id = s.wiki_id))`);
       expect(row.n).toBe(0);
-      // And the audit trail of this app holds SHARE_* events only of the kinds above.
+      // And the audit trail of this app holds SHARE_* events only of the kinds above (and the lookups by name).
       const kinds: { event_type: string }[] = await t.db.query(`SELECT DISTINCT event_type FROM audit_events WHERE event_type LIKE 'SHARE%' ORDER BY 1`);
-      expect(kinds.map((k) => k.event_type)).toEqual(['SHARE_CREATE', 'SHARE_REVOKE', 'SHARE_UPDATE']);
+      expect(kinds.map((k) => k.event_type)).toEqual(['SHARE_CREATE', 'SHARE_NAME_LOOKUP', 'SHARE_REVOKE', 'SHARE_UPDATE']);
     });
   });
 });

@@ -65,7 +65,7 @@ describe('LucyAPI wikis, sections and tags', () => {
     t = await startTestApp();
   });
   afterAll(() => t.close());
-  const { as, expectNotAudited } = agentRequests(() => t);
+  const { as, expectNotAudited, expectOnlyShareNameLookup } = agentRequests(() => t);
 
   /** U1 with A1a and A1b; U2 with A2; U3 with A3. */
   const fixture = (): Promise<Fixture> => threeUsers(t);
@@ -893,6 +893,8 @@ describe('LucyAPI wikis, sections and tags', () => {
       run: (c: Ctx, rid: string) => Test;
       /** Checks the effect of an allowed request (a write also checks its audit event). */
       allowed: (c: Ctx, res: Response, rid: string, level: number) => Promise<void>;
+      /** A share by user name: the name it looks up, whose SHARE_NAME_LOOKUP event is all a denial records. */
+      lookedUpName?: () => string;
     }
 
     /** A fresh wiki of U1: s1 (tagged) with child s1a, s2; shared to U3 at level 1 and to U2 at `level` (0 = not shared). */
@@ -1013,11 +1015,12 @@ describe('LucyAPI wikis, sections and tags', () => {
         denied: NOT_OWNER,
         status: 200,
         run: (c, rid) => as(f.a2, 'post', '/sharing', { object_type_id: 3, object_id: c.w, shared_to_user_name: f.a3.userName, permission_level: 3 }, rid),
+        lookedUpName: () => f.a3.userName,
         allowed: () => Promise.resolve(),
       },
     ];
 
-    it.each([0, 1, 2, 3])('share level %i: allowed exactly as the level permits; every denial is a 404, changes nothing, audits nothing', async (level) => {
+    it.each([0, 1, 2, 3])('share level %i: allowed exactly as the level permits; every denial is a 404, changes nothing, audits nothing but a share by name’s lookup', async (level) => {
       // Reads that are lists: the wiki is listed (and its sections found by tag) from level 1 on.
       const list = await matrixWiki(level);
       const listed = (await as(f.a2, 'get', '/wikis').expect(200)).body.wikis as ListedWiki[];
@@ -1041,7 +1044,8 @@ describe('LucyAPI wikis, sections and tags', () => {
           await op.allowed(c, res, rid, level);
         } else {
           expect({ op: op.name, level, ...problem(res) }).toEqual({ op: op.name, level, status: 404, detail: op.denied });
-          await expectNotAudited(rid);
+          if (op.lookedUpName) await expectOnlyShareNameLookup(rid, f.a2, op.lookedUpName(), true);
+          else await expectNotAudited(rid);
           expect({ op: op.name, level, state: await snapshot(c.w) }).toEqual({ op: op.name, level, state: before });
         }
       }

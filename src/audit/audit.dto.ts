@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IntegerFromQuery } from '../common/http/validation';
 import { NAME_PATTERN, NAME_RULE, normalizeName } from '../identity/names';
 
 export const AUDIT_PAGE_DEFAULT = 100;
@@ -39,8 +40,8 @@ export class AuditQueryDto {
   @IsISO8601({ strict: true }, { message: TIME_RULE('until') })
   until?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: AUDIT_PAGE_MAX, default: AUDIT_PAGE_DEFAULT })
-  @Type(() => Number)
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: AUDIT_PAGE_MAX, default: AUDIT_PAGE_DEFAULT })
+  @IntegerFromQuery()
   @IsInt({ message: `limit must be an integer between 1 and ${AUDIT_PAGE_MAX}` })
   @Min(1, { message: `limit must be an integer between 1 and ${AUDIT_PAGE_MAX}` })
   @Max(AUDIT_PAGE_MAX, { message: `limit must be an integer between 1 and ${AUDIT_PAGE_MAX}` })

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { PageQueryDto } from '../common/http/paging';
 import { PartialTitledDto, TITLE_RULE, TitledDto, trimmed } from '../common/http/titled.dto';
-import { BodyRequired, PG_INT_MAX } from '../common/http/validation';
+import { BooleanFromQuery, PG_INT_MAX } from '../common/http/validation';
 
 /**
  * Request bodies of the agent-scoped API. Absent fields mean "unchanged";
@@ -48,8 +48,6 @@ export class UpdateNodeDto extends PartialTitledDto {
 export class CreateAgentMemoryDto extends TitledDto {}
 export class UpdateAgentMemoryDto extends PartialTitledDto {}
 
-/** LucyAPI's POST /sessions needs a JSON body (`{}` when there is no project). */
-@BodyRequired()
 export class CreateSessionDto {
   @ApiPropertyOptional({ example: 'mnemo', nullable: true, type: String, maxLength: 500, description: 'Project context' })
   @IsOptional()
@@ -93,7 +91,8 @@ export class HandoffListQueryDto extends PageQueryDto {
 
 export class ContextQueryDto {
   @ApiPropertyOptional({ default: false, description: 'Also record a session start and report the previous one' })
-  @Transform(({ value }: { value: unknown }) => value === true || value === 'true' || value === '1')
+  @BooleanFromQuery()
   @IsOptional()
+  @IsBoolean({ message: 'start_session must be true or false' })
   start_session?: boolean;
 }

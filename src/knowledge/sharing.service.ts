@@ -5,6 +5,7 @@ import { AuditService } from '../audit/audit.service';
 import { AgentCall, Caller } from '../common/auth/actor';
 import { AppError } from '../common/errors/app-error';
 import { pageAndTotal, PageQuery } from '../common/http/paging';
+import { Params, SqlExpr } from '../database/sql';
 import { KIND_OF_TYPE, OBJECTS, ObjectAccess } from './object-access';
 import { ShareDto } from './sharing.dto';
 
@@ -39,7 +40,7 @@ export class SharingService {
   ) {}
 
   async share(call: AgentCall, input: ShareDto): Promise<{ created: boolean; shared: Record<string, unknown> }> {
-    const recipient = await this.recipient(call.caller, input);
+    const recipient = await this.recipient(call, input);
     const kind = KIND_OF_TYPE[input.object_type_id];
     const level = input.permission_level ?? 1;
     return this.db.transaction(async (em) => {
@@ -115,24 +116,42 @@ export class SharingService {
     return { shares, total, limit: page.limit, offset: page.offset };
   }
 
-  /** The recipient named by id or user name: not the caller's own user; 404 when unknown. */
-  private async recipient(caller: Caller, input: ShareDto): Promise<{ id: string; name: string }> {
+  /**
+   * The recipient named by id or user name: not the caller's own user; 404 when
+   * unknown. A lookup by name is audited whether or not the name exists, in the
+   * same statement: the answers (201 or 404) tell whether a name exists, so
+   * probing for names stays on record.
+   */
+  private async recipient(call: AgentCall, input: ShareDto): Promise<{ id: string; name: string }> {
+    const { caller } = call;
     const byId = input.shared_to_user_id != null;
     const byName = input.shared_to_user_name != null;
     if (byId === byName) {
       const message = 'Give exactly one of shared_to_user_id and shared_to_user_name';
       throw AppError.validation(message, [{ field: 'shared_to_user_id', message }]);
     }
-    const rows: { id: string; name: string }[] = await this.db.query(
-      byId ? `SELECT id, name FROM users WHERE id = $1` : `SELECT id, name FROM users WHERE lower(name) = lower($1)`,
-      [byId ? input.shared_to_user_id : input.shared_to_user_name?.trim()],
-    );
+    const rows: { id: string; name: string }[] = byId
+      ? await this.db.query(`SELECT id, name FROM users WHERE id = $1`, [input.shared_to_user_id])
+      : await this.findByNameAudited(call, input.shared_to_user_name!.trim());
     const user = rows[0];
     if (user?.id === caller.userId || (byId && input.shared_to_user_id?.toLowerCase() === caller.userId)) {
       throw AppError.validation('Cannot share to yourself', [{ field: byId ? 'shared_to_user_id' : 'shared_to_user_name', message: 'Cannot share to yourself' }]);
     }
     if (!user) throw AppError.notFound(TARGET_NOT_FOUND);
     return user;
+  }
+
+  /** SHARE_NAME_LOOKUP: the name tried as subject; reason TARGET_NOT_FOUND when no user has it. */
+  private findByNameAudited(call: AgentCall, name: string): Promise<{ id: string; name: string }[]> {
+    const p = new Params();
+    const lookup = `SELECT id, name FROM users WHERE lower(name) = lower(${p.add(name)})`;
+    const audit = this.audit.insertSql(call.actor, {
+      userId: call.caller.userId,
+      eventType: 'SHARE_NAME_LOOKUP',
+      subject: name,
+      reasonCode: new SqlExpr(`CASE WHEN EXISTS (SELECT 1 FROM found) THEN NULL ELSE 'TARGET_NOT_FOUND' END`),
+    }, p);
+    return this.db.query(`WITH found AS (${lookup}), lookup_event AS (${audit}) SELECT id, name FROM found`, p.values);
   }
 
   private async requireCategory(em: EntityManager, hintId: number): Promise<void> {

@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { AgentCall, agentActor } from '../common/auth/actor';
 import { Authenticator } from '../common/auth/authenticator';
 import { toAppError } from '../common/errors/to-app-error';
+import { lossyIntegersOf, refuseUnsafeJson } from '../common/http/json-guard';
 import { JsonText } from '../common/http/json-text';
 import { requestIdOf } from '../common/http/request-id';
 import { ToolParams } from './tool-params';
@@ -20,10 +21,27 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Runs one MCP tool call the same way for every tool: authenticate (the
- * `agent_key` argument, else the REST headers), validate the arguments, call the
- * service, and shape the result — JSON as text and as structuredContent (text
- * only for a JsonText marked so, such as the context), or an
+ * A tool call's arguments as the client sent them, from the parsed HTTP body
+ * (the message, or in a batch the call with this JSON-RPC id). The SDK rebuilds
+ * arguments key by key, and a top-level `__proto__` key becomes the new
+ * object's prototype there: refused here, it would be dropped silently.
+ */
+function sentArguments(ctx: McpContext, req: IncomingMessage | undefined, tool: string | undefined): unknown[] {
+  // The SDK's request context is the fifth context argument (McpContextArgs); its mcpReq.id is the JSON-RPC id.
+  const id = (ctx.getArgByIndex(4) as { mcpReq?: { id?: unknown } } | undefined)?.mcpReq?.id;
+  const body = (req as { body?: unknown } | undefined)?.body;
+  return (Array.isArray(body) ? body : [body])
+    .filter((m) => isPlainObject(m) && m.method === 'tools/call' && isPlainObject(m.params) && m.params.name === tool)
+    .filter((m, _i, calls) => calls.length === 1 || (m as { id?: unknown }).id === id)
+    .map((m) => (m as { params: { arguments?: unknown } }).params.arguments ?? {});
+}
+
+/**
+ * Runs one MCP tool call the same way for every tool: authenticate (the REST
+ * headers and/or the `agent_key` argument), refuse unsafe JSON in the arguments
+ * as sent, validate them, call the service, and shape the result — JSON as
+ * text and as structuredContent (text only for a JsonText marked so, such as
+ * the context), or an
  * `isError` result carrying `{error: {code, message}}`. Internal failures are
  * logged with the request id and reported as "Internal server error".
  */
@@ -41,13 +59,14 @@ export class McpToolRunner {
   ): Promise<ToolResult> {
     const req = ctx.getRawRequest<IncomingMessage>();
     const requestId = requestIdOf(req);
+    const tool = (ctx.mcpRequest.params as { name?: string } | undefined)?.name;
     try {
       const { agent_key: agentKey, ...input } = isPlainObject(args) ? args : {};
-      const caller =
-        agentKey !== undefined || !req
-          ? await this.auth.callerFromKey(agentKey)
-          : await this.auth.callerFromRequest(req);
+      const caller = await this.auth.callerFromToolCall(req, agentKey);
       if (req) req.caller = caller;
+      const lossyIntegers = lossyIntegersOf((req as { body?: unknown } | undefined)?.body);
+      const sent = sentArguments(ctx, req, tool);
+      for (const raw of sent.length ? sent : [args]) refuseUnsafeJson(raw, lossyIntegers);
       const result = await handler(await params.parse(input), { caller, actor: agentActor(caller, requestId) });
       if (result instanceof JsonText) {
         const content: ToolResult['content'] = [{ type: 'text', text: result.json }];
@@ -60,7 +79,6 @@ export class McpToolRunner {
     } catch (err) {
       const { error, internal } = toAppError(err);
       if (internal) {
-        const tool = (ctx.mcpRequest.params as { name?: string } | undefined)?.name;
         this.logger.error({ err, request_id: requestId, tool }, 'Tool failed');
       }
       const body = {

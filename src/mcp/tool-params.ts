@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { refuseUnsafeJson, validateDto, validationFailed } from '../common/http/validation';
+import { applyNumericRules } from '../common/http/numeric-rules';
+import { validateDto, validationFailed } from '../common/http/validation';
 
 const agentKey = z
   .string()
@@ -16,7 +17,7 @@ type AdvertisedSchema = StandardSchemaV1 & {
 export interface ToolParams<T> {
   /** For `@Tool({ parameters })`: the JSON Schema, and a validator that accepts anything (see below). */
   advertised: AdvertisedSchema;
-  /** Validates the arguments (without `agent_key`); throws a 422 AppError with field errors. */
+  /** Validates the arguments (without `agent_key`, already past refuseUnsafeJson); throws a 422 AppError with field errors. */
   parse(input: Record<string, unknown>): Promise<T>;
 }
 
@@ -38,6 +39,8 @@ export function toolParams<Shape extends z.ZodRawShape, T extends object>(
     target: 'draft-2020-12',
     io: 'input',
   }) as Record<string, unknown>;
+  // The DTO's validators are what is enforced: advertise their integer bounds.
+  if (dto) applyNumericRules(jsonSchema.properties as Record<string, Record<string, unknown>>, dto);
   const schema = z.object(shape);
   return {
     advertised: {
@@ -49,8 +52,8 @@ export function toolParams<Shape extends z.ZodRawShape, T extends object>(
       },
     },
     async parse(input) {
+      // McpToolRunner has refused unsafe JSON in the arguments as sent.
       if (dto) return validateDto(dto, input);
-      refuseUnsafeJson(input);
       const parsed = schema.safeParse(input);
       if (parsed.success) return parsed.data;
       throw validationFailed(

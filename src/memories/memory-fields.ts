@@ -1,7 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Min, ValidateBy } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { PG_INT_MAX } from '../common/http/validation';
 import { SCOPE_RULE, SCOPES } from '../policy/policy.constants';
 import { valueProblem } from './memory-value';
 
@@ -49,18 +50,22 @@ export const DomainField = () =>
     Matches(DOMAIN_PATTERN, { message: DOMAIN_RULE }),
   );
 
-/** Memories live at most 365 days, so any larger age means "no limit"; larger values are capped here. */
-const MAX_AGE_DAYS_CAP = 36_500;
+const MAX_AGE_DAYS_RULE = `max_age_days must be an integer between 1 and ${PG_INT_MAX}`;
 
+/** No upper bound in the original (spec §2.7) but the grant's integer column; the selection caps it (see ScopedMemoriesRepository). */
 export const MaxAgeDaysField = () =>
   applyDecorators(
-    ApiPropertyOptional({ minimum: 1, nullable: true, type: Number, description: 'Only memories created within this many days.' }),
+    ApiPropertyOptional({
+      minimum: 1,
+      maximum: PG_INT_MAX,
+      nullable: true,
+      type: 'integer',
+      description: 'Only memories created within this many days.',
+    }),
     IsOptional(),
-    IsInt({ message: 'max_age_days must be a positive integer' }),
-    Min(1, { message: 'max_age_days must be a positive integer' }),
-    Transform(({ value }: { value: unknown }) =>
-      typeof value === 'number' && value > MAX_AGE_DAYS_CAP ? MAX_AGE_DAYS_CAP : value,
-    ),
+    IsInt({ message: MAX_AGE_DAYS_RULE }),
+    Min(1, { message: MAX_AGE_DAYS_RULE }),
+    Max(PG_INT_MAX, { message: MAX_AGE_DAYS_RULE }),
   );
 
 /** A value_json that has one of the six shapes and stays within the limits. */

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsDefined, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { PageQueryDto } from '../common/http/paging';
+import { BooleanFromQuery } from '../common/http/validation';
 import { SCOPES, SOURCE_RULE, SOURCES } from '../policy/policy.constants';
 import { DomainField, IsMemoryValue, ScopeField, SubjectField } from './memory-fields';
 import { SHAPES } from './memory-value';
@@ -52,9 +53,6 @@ export class SubjectQueryDto {
 
 export class SubjectBodyDto extends SubjectQueryDto {}
 
-const booleanQuery = ({ value }: { value: unknown }) =>
-  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
-
 export class ListMemoriesQueryDto extends PageQueryDto {
   @SubjectField() user_id: string;
   @ScopeField(true) scope?: (typeof SCOPES)[number];
@@ -64,7 +62,7 @@ export class ListMemoriesQueryDto extends PageQueryDto {
   domain?: string | null;
 
   @ApiPropertyOptional({ default: false })
-  @Transform(booleanQuery)
+  @BooleanFromQuery()
   @IsOptional()
   @IsBoolean({ message: 'include_expired must be true or false' })
   include_expired?: boolean;

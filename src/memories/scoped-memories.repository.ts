@@ -6,6 +6,9 @@ import type { MergeInput } from './merge';
 import type { Json, Shape } from './memory-value';
 import { ScopedMemoryEntity } from './scoped-memory.entity';
 
+/** Live memories are at most 365 days old, so any larger max_age_days selects the same. */
+const MAX_AGE_DAYS_CAP = 36_500;
+
 /** Which memories a merged read sees. `domain: null` means domain-less memories only. */
 export interface MemorySelection {
   subject: string;
@@ -74,7 +77,8 @@ export class ScopedMemoriesRepository {
   }
 
   /**
-   * SELECT the newest live memories of one (subject, scope, domain), newest first:
+   * SELECT the newest live memories of one (subject, scope, domain), newest first
+   * (max_age_days capped: a huge one would put the cutoff out of the timestamp range):
    * an ordered index range scan that stops after `limit` rows.
    */
   selectForMergeSql(p: Params, userId: string, s: MemorySelection): string {
@@ -84,7 +88,7 @@ export class ScopedMemoriesRepository {
              WHERE user_id = ${p.add(userId)} AND subject = ${p.add(s.subject)} AND scope = ${p.add(s.scope)}
                AND ${s.domain === null ? 'domain IS NULL' : `domain = ${p.add(s.domain)}`}
                AND expires_at > now()
-               AND (${maxAge}::int IS NULL OR created_at >= now() - make_interval(days => ${maxAge}::int))
+               AND (${maxAge}::int IS NULL OR created_at >= now() - make_interval(days => least(${maxAge}::int, ${MAX_AGE_DAYS_CAP})))
              ORDER BY created_at DESC, id DESC
              LIMIT ${p.add(s.limit)}`;
   }

@@ -28,7 +28,7 @@ export class PolicyInterceptor implements NestInterceptor {
 
   async intercept(ctx: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const req = ctx.switchToHttp().getRequest<AuthorizedRequest>();
-    const body = await validateDto(ReadMemoryDto, req.body ?? {});
+    const body = await validateDto(ReadMemoryDto, req.body);
     const authorization = await this.policy.authorizeRead(
       { caller: req.caller!, actor: agentActor(req.caller!, requestIdOf(req)) },
       {

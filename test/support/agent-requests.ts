@@ -13,6 +13,30 @@ export interface AuditRow {
 /** A fresh X-Request-ID, so a test can find the audit events of one request. */
 export const newRid = (label = 'req') => `${label}-${randomUUID()}`;
 
+/** The SHARE_NAME_LOOKUP event as audit_events stores it (see shareNameLookup). */
+export interface ShareNameLookupRow {
+  event_type: 'SHARE_NAME_LOOKUP';
+  user_id: string;
+  agent_id: string;
+  subject: string;
+  reason_code: 'TARGET_NOT_FOUND' | null;
+}
+
+/**
+ * The event every share by user name records once it is past validation and the
+ * one-recipient check, whatever the outcome: the caller's user and agent, the
+ * name tried (trimmed) as subject, reason TARGET_NOT_FOUND when no user has it.
+ */
+export function shareNameLookup(agent: Pick<TestAgent, 'userId' | 'agentId'>, name: string, found: boolean): ShareNameLookupRow {
+  return {
+    event_type: 'SHARE_NAME_LOOKUP',
+    user_id: agent.userId,
+    agent_id: agent.agentId,
+    subject: name,
+    reason_code: found ? null : 'TARGET_NOT_FOUND',
+  };
+}
+
 /** Status and detail of an error response (application/problem+json). */
 export function problem(res: Response): { status: number; detail: string } {
   const body = JSON.parse(res.text) as { status: number; detail: string };
@@ -48,7 +72,16 @@ export function agentRequests(app: () => TestApp) {
     expect(await audit(rid)).toEqual([]);
   }
 
-  return { as, audit, expectAudited, expectNotAudited };
+  /** A refused share by user name: exactly its SHARE_NAME_LOOKUP event (see shareNameLookup), nothing else. */
+  async function expectOnlyShareNameLookup(rid: string, agent: TestAgent, name: string, found: boolean): Promise<void> {
+    const rows: unknown[] = await app().db.query(
+      `SELECT event_type, user_id, agent_id, subject, reason_code FROM audit_events WHERE request_id = $1 ORDER BY seq`,
+      [rid],
+    );
+    expect(rows).toEqual([shareNameLookup(agent, name, found)]);
+  }
+
+  return { as, audit, expectAudited, expectNotAudited, expectOnlyShareNameLookup };
 }
 
 /** Request ids starting with this prefix get their audit insert refused (see refuseAuditFor). */

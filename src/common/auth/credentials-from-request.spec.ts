@@ -23,8 +23,19 @@ describe('presentedAgentKey', () => {
       expect(presentedAgentKey(req({ authorization: `Bearer ${OTHER}` }), false)).toEqual({ kind: 'key', key: OTHER });
     });
 
-    it('prefers X-Api-Key over Authorization: Bearer', () => {
+    it('reports a conflict when X-Api-Key and Authorization: Bearer carry different keys', () => {
       const both = req({ 'x-api-key': KEY, authorization: `Bearer ${OTHER}` });
+      expect(presentedAgentKey(both, false)).toEqual({ kind: 'conflict' });
+      expect(presentedAgentKey(both, true)).toEqual({ kind: 'conflict' });
+    });
+
+    it('accepts X-Api-Key and Authorization: Bearer carrying the same key', () => {
+      const both = req({ 'x-api-key': KEY, authorization: `Bearer ${KEY}` });
+      expect(presentedAgentKey(both, false)).toEqual({ kind: 'key', key: KEY });
+    });
+
+    it('compares the keys after trimming', () => {
+      const both = req({ 'x-api-key': ` ${KEY}\t`, authorization: `Bearer  ${KEY} ` });
       expect(presentedAgentKey(both, false)).toEqual({ kind: 'key', key: KEY });
     });
 
@@ -46,8 +57,18 @@ describe('presentedAgentKey', () => {
       expect(presentedAgentKey(req({ 'x-api-key': ' \t ' }), false)).toEqual({ kind: 'none' });
     });
 
-    it('uses the first of repeated X-Api-Key values', () => {
+    it('reports a conflict when repeated X-Api-Key values differ', () => {
       const repeated = { 'x-api-key': [KEY, OTHER] } as unknown as IncomingHttpHeaders;
+      expect(presentedAgentKey(req(repeated), false)).toEqual({ kind: 'conflict' });
+    });
+
+    it('reports a conflict when any repeated X-Api-Key value differs from the bearer token', () => {
+      const repeated = { 'x-api-key': [KEY, OTHER], authorization: `Bearer ${KEY}` } as unknown as IncomingHttpHeaders;
+      expect(presentedAgentKey(req(repeated), false)).toEqual({ kind: 'conflict' });
+    });
+
+    it('accepts repeated X-Api-Key values carrying the same key, ignoring blank ones', () => {
+      const repeated = { 'x-api-key': [KEY, ` ${KEY} `, ''] } as unknown as IncomingHttpHeaders;
       expect(presentedAgentKey(req(repeated), false)).toEqual({ kind: 'key', key: KEY });
     });
 
@@ -80,14 +101,23 @@ describe('presentedAgentKey', () => {
       });
     });
 
-    it('comes after the headers when allowed', () => {
+    it('conflicts with a header carrying a different key when allowed', () => {
       expect(presentedAgentKey(req({ 'x-api-key': KEY }, `/whoami?agent_key=${OTHER}`), true)).toEqual({
+        kind: 'conflict',
+      });
+      expect(presentedAgentKey(req({ authorization: `Bearer ${KEY}` }, `/whoami?agent_key=${OTHER}`), true)).toEqual({
+        kind: 'conflict',
+      });
+    });
+
+    it('agrees with a header carrying the same key when allowed', () => {
+      expect(presentedAgentKey(req({ 'x-api-key': KEY }, `/whoami?agent_key=${KEY}`), true)).toEqual({
         kind: 'key',
         key: KEY,
       });
-      expect(presentedAgentKey(req({ authorization: `Bearer ${KEY}` }, `/whoami?agent_key=${OTHER}`), true)).toEqual(
-        { kind: 'key', key: KEY },
-      );
+      expect(
+        presentedAgentKey(req({ 'x-api-key': KEY, authorization: `Bearer ${KEY}` }, `/whoami?agent_key=${KEY}`), true),
+      ).toEqual({ kind: 'key', key: KEY });
     });
 
     it('treats an empty value as absent', () => {

@@ -4,12 +4,18 @@ export type PresentedKey =
   | { kind: 'none' }
   | { kind: 'key'; key: string }
   /** A key sent as `?agent_key=` while query keys are disabled. */
-  | { kind: 'query-refused' };
+  | { kind: 'query-refused' }
+  /** Two different keys (say X-Api-Key and Authorization: Bearer): which one is meant is anyone's guess. */
+  | { kind: 'conflict' };
+
+/** Every non-blank value of a header, trimmed. */
+function headerValues(req: IncomingMessage, name: string): string[] {
+  const value = req.headers[name];
+  return (Array.isArray(value) ? value : [value]).map((v) => v?.trim()).filter((v): v is string => !!v);
+}
 
 function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first?.trim() || undefined;
+  return headerValues(req, name)[0];
 }
 
 /** The bearer token of an `Authorization: Bearer <token>` header. */
@@ -24,11 +30,16 @@ function queryKey(req: IncomingMessage): string | undefined {
   return new URL(url, 'http://localhost').searchParams.get('agent_key')?.trim() || undefined;
 }
 
-/** The agent key a request presents: `X-Api-Key`, else `Authorization: Bearer`, else (if allowed) `?agent_key=`. */
+/**
+ * The agent key a request presents in `X-Api-Key`, `Authorization: Bearer` or
+ * (if allowed) `?agent_key=`. Any of them may carry it, and several may carry
+ * the same key; two different keys are a conflict, never a silent choice.
+ */
 export function presentedAgentKey(req: IncomingMessage, allowQueryKeys: boolean): PresentedKey {
-  const key = header(req, 'x-api-key') ?? bearerToken(req);
   const fromQuery = queryKey(req);
   if (fromQuery !== undefined && !allowQueryKeys) return { kind: 'query-refused' };
-  const chosen = key ?? fromQuery;
-  return chosen ? { kind: 'key', key: chosen } : { kind: 'none' };
+  const keys = new Set([...headerValues(req, 'x-api-key'), bearerToken(req), fromQuery].filter((k): k is string => !!k));
+  if (keys.size > 1) return { kind: 'conflict' };
+  const [key] = keys;
+  return key ? { kind: 'key', key } : { kind: 'none' };
 }

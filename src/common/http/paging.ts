@@ -1,28 +1,32 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
+import { IntegerFromQuery, PG_INT_MAX } from './validation';
 
 export const DEFAULT_PAGE_LIMIT = 200;
 export const MAX_PAGE_LIMIT = 1000;
+
+const LIMIT_RULE = `limit must be an integer between 1 and ${MAX_PAGE_LIMIT}`;
+const OFFSET_RULE = `offset must be an integer between 0 and ${PG_INT_MAX}`;
 
 export interface PageQuery {
   limit: number;
   offset: number;
 }
 
-/** `?limit=&offset=` for every list: limit 1–1000 (default 200), offset ≥ 0. */
+/** `?limit=&offset=` for every list: limit 1–1000 (default 200), offset 0–2147483647, in decimal digits. */
 export class PageQueryDto implements PageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT })
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_LIMIT)
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT })
+  @IntegerFromQuery()
+  @IsInt({ message: LIMIT_RULE })
+  @Min(1, { message: LIMIT_RULE })
+  @Max(MAX_PAGE_LIMIT, { message: LIMIT_RULE })
   limit: number = DEFAULT_PAGE_LIMIT;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: PG_INT_MAX, default: 0 })
+  @IntegerFromQuery()
+  @IsInt({ message: OFFSET_RULE })
+  @Min(0, { message: OFFSET_RULE })
+  @Max(PG_INT_MAX, { message: OFFSET_RULE })
   offset: number = 0;
 }
 

@@ -1,7 +1,8 @@
 import { ArgumentMetadata, Injectable, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
+import { plainToInstance, Transform } from 'class-transformer';
 import { isUUID, validate } from 'class-validator';
 import { AppError, FieldError } from '../errors/app-error';
+import { refuseUnsafeJson } from './json-guard';
 
 /** Type checks explain a failure best, so a field reports them before range or format rules. */
 const TYPE_CONSTRAINTS = ['isDefined', 'isString', 'isInt', 'isNumber', 'isBoolean', 'isIn', 'isObject', 'isArray'];
@@ -16,46 +17,6 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   });
 }
 
-/** How deeply request bodies and tool arguments may nest objects and arrays (the body itself is level 1). */
-const JSON_MAX_DEPTH = 64;
-
-/** A lone UTF-16 surrogate has no UTF-8 form: encoding would silently replace it with U+FFFD. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** How a refusal names the field: a top-level name as sent, if it looks like one (never echo arbitrary keys). */
-const fieldOf = (key: string) => (/^[A-Za-z0-9_]{1,64}$/.test(key) ? key : 'body');
-
-/**
- * What no rule further down can handle safely in parsed JSON input, refused
- * before validation: nesting deeper than JSON_MAX_DEPTH (class-transformer and
- * Nest's pipe recurse, and would exhaust the stack), keys named `__proto__`
- * (they cannot live in JavaScript objects: Nest's pipe would silently drop
- * them) and strings or keys holding a lone surrogate (stored, they would
- * silently become U+FFFD). Walked without recursion, so any depth is safe.
- */
-export function refuseUnsafeJson(input: object): void {
-  const pending: [value: unknown, field: string, depth: number][] = [[input, 'body', 1]];
-  for (let next = pending.pop(); next; next = pending.pop()) {
-    const [value, field, depth] = next;
-    if (typeof value === 'string') {
-      if (LONE_SURROGATE.test(value)) throw validationFailed([{ field, message: `${field} must be valid Unicode text (it holds a lone surrogate)` }]);
-      continue;
-    }
-    if (typeof value !== 'object' || value === null) continue;
-    if (depth > JSON_MAX_DEPTH) {
-      throw validationFailed([{ field, message: `${field} nests objects and arrays deeper than ${JSON_MAX_DEPTH} levels` }]);
-    }
-    if (!Array.isArray(value) && Object.prototype.hasOwnProperty.call(value, '__proto__')) {
-      throw validationFailed([{ field: 'body', message: 'JSON keys named __proto__ are not accepted' }]);
-    }
-    for (const [key, item] of Object.entries(value)) {
-      const itemField = depth === 1 ? fieldOf(key) : field;
-      if (LONE_SURROGATE.test(key)) throw validationFailed([{ field: itemField, message: `${itemField} holds a key that is not valid Unicode text (a lone surrogate)` }]);
-      pending.push([item, itemField, depth + 1]);
-    }
-  }
-}
-
 /** 422 problem listing every field error; `detail` carries the messages for clients that read only it. */
 export function validationFailed(errors: FieldError[]): AppError {
   const detail = errors.length ? errors.map((e) => e.message).join('; ') : 'Request validation failed';
@@ -63,18 +24,21 @@ export function validationFailed(errors: FieldError[]): AppError {
 }
 
 const NOT_AN_OBJECT: FieldError = { field: 'body', message: 'Request body must be a JSON object' };
-const BODY_REQUIRED = Symbol('bodyRequired');
 
 /**
- * A body DTO whose fields are all optional still needs a body (`{}` at least):
- * without this, a missing body counts as `{}`.
+ * A route that takes a body needs a JSON object (`{}` at least): a missing or
+ * empty body, whatever its Content-Type, is a 422 like any non-object.
  */
-export const BodyRequired = (): ClassDecorator => (target) => Reflect.defineMetadata(BODY_REQUIRED, true, target);
+function requireObjectBody(value: unknown): object {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw validationFailed([NOT_AN_OBJECT]);
+  return value;
+}
 
 /**
- * The global pipe: DTO validation with class-validator. Unknown body fields are
- * stripped (ignored), a body that is not a JSON object is a 422, and every
- * failure is a 422 problem with `errors: [{field, message}]`.
+ * The global pipe: DTO validation with class-validator. Bodies, queries and path
+ * parameters pass refuseUnsafeJson first; unknown body fields are stripped (ignored), a body that
+ * is not a JSON object is a 422, and every failure is a 422 problem with
+ * `errors: [{field, message}]`.
  */
 export class RequestValidationPipe extends ValidationPipe {
   constructor() {
@@ -89,17 +53,14 @@ export class RequestValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // MCP tool arguments arrive as an untyped body (`@Payload() args: unknown`): McpToolRunner checks them.
+    if (metadata.type === 'body' && typeof metadata.metatype === 'function' && metadata.metatype !== Object) {
+      refuseUnsafeJson(requireObjectBody(value));
+    }
+    // A single parameter (`@Query('exp')`, `@Param('id')`) is checked under its own name.
+    if (metadata.type === 'query' || metadata.type === 'param') refuseUnsafeJson(metadata.data ? { [metadata.data]: value } : value);
     // Path parameters stay the raw text: ParseId and ParseUuid check it (converting first would let "93.0" or "0x5d" pass as 93).
     if (metadata.type === 'param') return value;
-    const isDtoBody = metadata.type === 'body' && typeof metadata.metatype === 'function' && metadata.metatype !== Object;
-    if (isDtoBody && (value === undefined || value === null)) {
-      if (Reflect.getMetadata(BODY_REQUIRED, metadata.metatype as object)) throw validationFailed([NOT_AN_OBJECT]);
-      value = {};
-    }
-    if (isDtoBody && (typeof value !== 'object' || Array.isArray(value))) {
-      throw validationFailed([NOT_AN_OBJECT]);
-    }
-    if (isDtoBody) refuseUnsafeJson(value as object);
     return super.transform(value, metadata);
   }
 }
@@ -119,10 +80,7 @@ export class ParseUuid implements PipeTransform<string, string> {
  * with the same rules and errors as the global pipe.
  */
 export async function validateDto<T extends object>(dto: new () => T, input: unknown): Promise<T> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw validationFailed([NOT_AN_OBJECT]);
-  }
-  refuseUnsafeJson(input);
+  refuseUnsafeJson(requireObjectBody(input));
   const instance = plainToInstance(dto, input);
   const errors = await validate(instance, { whitelist: true, forbidUnknownValues: false });
   if (errors.length) throw validationFailed(flatten(errors));
@@ -151,3 +109,19 @@ export class ParseId implements PipeTransform<string, number> {
     throw validationFailed([{ field, message: idRule(field) }]);
   }
 }
+
+/**
+ * A query parameter holding an integer: plain decimal digits become the number;
+ * anything else (`0x10`, `1e3`, ` 1`, `+1`) stays as sent, for the integer rule to refuse.
+ */
+export const IntegerFromQuery = () =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value));
+
+/**
+ * A query parameter holding a boolean: `true`/`1` and `false`/`0`; anything
+ * else stays as sent, for the boolean rule to refuse (never a silent false).
+ */
+export const BooleanFromQuery = () =>
+  Transform(({ value }: { value: unknown }) =>
+    value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value,
+  );

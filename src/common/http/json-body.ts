@@ -1,0 +1,40 @@
+import express from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
+import { lossyIntegerLiterals, noteLossyIntegers } from './json-guard';
+
+export const BODY_LIMIT = '1mb';
+
+/** What the raw text of a request's body showed, before JSON.parse lost it. */
+interface RawBodyFacts {
+  empty: boolean;
+  lossyIntegers: Set<number>;
+}
+const rawFacts = new WeakMap<IncomingMessage, RawBodyFacts>();
+
+/**
+ * Parses JSON bodies (`application/json`, `application/*+json`) for REST and
+ * MCP alike, then settles two things only the raw text shows: an empty body
+ * counts as no body (body-parser would make it `{}`, so an empty body with a
+ * JSON Content-Type would pass where no body is refused), and integer literals
+ * that JSON.parse rounded are noted for refuseUnsafeJson.
+ */
+export function jsonBodyParser(): RequestHandler[] {
+  const parse = express.json({
+    limit: BODY_LIMIT,
+    // Not strict: a JSON string or number body is valid JSON and gets a 422 from validation, not a 400.
+    strict: false,
+    type: ['application/json', 'application/*+json'],
+    verify: (req: IncomingMessage, _res, raw: Buffer) => {
+      // latin1 keeps every ASCII byte where it is, which is all the digit scan needs.
+      rawFacts.set(req, { empty: raw.length === 0, lossyIntegers: lossyIntegerLiterals(raw.toString('latin1')) });
+    },
+  });
+  const settle = (req: Request, _res: Response, next: NextFunction) => {
+    const facts = rawFacts.get(req);
+    if (facts?.empty) req.body = undefined;
+    else if (facts) noteLossyIntegers(req.body, facts.lossyIntegers);
+    next();
+  };
+  return [parse, settle];
+}
