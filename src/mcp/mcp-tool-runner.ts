@@ -26,10 +26,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * arguments key by key, and a top-level `__proto__` key becomes the new
  * object's prototype there: refused here, it would be dropped silently.
  */
-function sentArguments(ctx: McpContext, req: IncomingMessage | undefined, tool: string | undefined): unknown[] {
+function sentArguments(ctx: McpContext, body: unknown, tool: string | undefined): unknown[] {
   // The SDK's request context is the fifth context argument (McpContextArgs); its mcpReq.id is the JSON-RPC id.
   const id = (ctx.getArgByIndex(4) as { mcpReq?: { id?: unknown } } | undefined)?.mcpReq?.id;
-  const body = (req as { body?: unknown } | undefined)?.body;
   return (Array.isArray(body) ? body : [body])
     .filter((m) => isPlainObject(m) && m.method === 'tools/call' && isPlainObject(m.params) && m.params.name === tool)
     .filter((m, _i, calls) => calls.length === 1 || (m as { id?: unknown }).id === id)
@@ -64,8 +63,9 @@ export class McpToolRunner {
       const { agent_key: agentKey, ...input } = isPlainObject(args) ? args : {};
       const caller = await this.auth.callerFromToolCall(req, agentKey);
       if (req) req.caller = caller;
-      const lossyIntegers = lossyIntegersOf((req as { body?: unknown } | undefined)?.body);
-      const sent = sentArguments(ctx, req, tool);
+      const body = (req as { body?: unknown } | undefined)?.body;
+      const lossyIntegers = lossyIntegersOf(body);
+      const sent = sentArguments(ctx, body, tool);
       for (const raw of sent.length ? sent : [args]) refuseUnsafeJson(raw, lossyIntegers);
       const result = await handler(await params.parse(input), { caller, actor: agentActor(caller, requestId) });
       if (result instanceof JsonText) {

@@ -1,7 +1,7 @@
 import type { StandardSchemaV1 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { applyNumericRules } from '../common/http/numeric-rules';
-import { validateDto, validationFailed } from '../common/http/validation';
+import { validateCheckedDto, validationFailed } from '../common/http/validation';
 
 const agentKey = z
   .string()
@@ -53,7 +53,7 @@ export function toolParams<Shape extends z.ZodRawShape, T extends object>(
     },
     async parse(input) {
       // McpToolRunner has refused unsafe JSON in the arguments as sent.
-      if (dto) return validateDto(dto, input);
+      if (dto) return validateCheckedDto(dto, input);
       const parsed = schema.safeParse(input);
       if (parsed.success) return parsed.data;
       throw validationFailed(

@@ -4,7 +4,6 @@ import { IsUUID } from 'class-validator';
 import { z } from 'zod';
 import { ContinueReadDto, ReadMemoryDto, TokenDto } from '../grants/grant.dto';
 import { ScopedReadsService } from '../grants/scoped-reads.service';
-import { PG_INT_MAX } from '../common/http/validation';
 import { McpToolRunner } from '../mcp/mcp-tool-runner';
 import { toolParams } from '../mcp/tool-params';
 import { PURPOSE_CLASSES, SCOPES, SOURCES } from '../policy/policy.constants';
@@ -19,7 +18,7 @@ class DeleteMemoryArgs {
 const subject = z.string().describe("The subject the memory is about (letters, digits, _ - . @ :), e.g. 'user_123'");
 const scope = z.enum(SCOPES).describe('The scope');
 const domain = z.string().nullable().optional().describe('Optional sub-area (e.g. "food"); reads match it exactly');
-const maxAgeDays = z.number().int().min(1).max(PG_INT_MAX).nullable().optional().describe('Only memories created within this many days');
+const maxAgeDays = z.number().int().min(1).nullable().optional().describe('Only memories created within this many days');
 
 const CreateParams = toolParams(
   {

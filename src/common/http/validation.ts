@@ -81,6 +81,11 @@ export class ParseUuid implements PipeTransform<string, string> {
  */
 export async function validateDto<T extends object>(dto: new () => T, input: unknown): Promise<T> {
   refuseUnsafeJson(requireObjectBody(input));
+  return validateCheckedDto(dto, input as object);
+}
+
+/** validateDto for input that has already passed refuseUnsafeJson (MCP arguments: McpToolRunner checks them as sent). */
+export async function validateCheckedDto<T extends object>(dto: new () => T, input: object): Promise<T> {
   const instance = plainToInstance(dto, input);
   const errors = await validate(instance, { whitelist: true, forbidUnknownValues: false });
   if (errors.length) throw validationFailed(flatten(errors));
