@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { CONFIG_VARIABLES } from '../src/config/config';
 import { DATABASE_NAME } from '../src/database/embedded-postgres';
 
 /**
@@ -25,22 +26,7 @@ export function repoRoot(): string {
 export const MAIN_JS = path.join(repoRoot(), 'dist', 'main.js');
 export const CLI_JS = path.join(repoRoot(), 'dist', 'cli.js');
 
-/** Every variable the service reads: removed from the child's environment unless set explicitly. */
-const CONFIG_VARIABLES = [
-  'PORT',
-  'HOST',
-  'DATABASE_URL',
-  'MNEMO_HOME',
-  'MNEMO_ADMIN_TOKEN',
-  'LOG_LEVEL',
-  'LOG_FORMAT',
-  'CORS_ORIGINS',
-  'PUBLIC_BASE_URL',
-  'DEFAULT_TIMEZONE',
-  'MNEMO_ALLOW_QUERY_KEYS',
-];
-
-/** The parent's environment without any Mnemo setting, plus `overrides` (an undefined value removes). */
+/** The parent's environment without any Mnemo setting (every variable the service reads), plus `overrides` (an undefined value removes). */
 export function childEnv(overrides: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of CONFIG_VARIABLES) delete env[name];

@@ -15,15 +15,24 @@ import { KnowledgeModule } from './knowledge/knowledge.module';
 import { DatabaseModule } from './database/database.module';
 import { IdentityApiModule, IdentityModule } from './identity/identity.module';
 import { McpModule } from './mcp/mcp.module';
+import { GrantsModule } from './grants/grants.module';
 import { MemoriesModule } from './memories/memories.module';
-import { createMcpServer } from './mcp/mcp.setup';
 import { SecretsModule } from './secrets/secrets.module';
 import { SystemModule } from './system/system.module';
-import type { ResolvedConfig } from './bootstrap';
+import type { AppConfig } from './config/config';
+import type { KeyRing } from './secrets/key-ring';
+
+/** The configuration with everything resolved at start-up (database, admin token, link secret, key ring). */
+export type ResolvedConfig = AppConfig & {
+  databaseUrl: string;
+  adminToken: string;
+  docLinkSecret: string;
+  /** The secrets vault's keys; null keeps the vault sealed (secret routes answer 503). */
+  secretKeyRing: KeyRing | null;
+};
 
 export interface AppModuleOptions {
   logger: Logger;
-  mcp: ReturnType<typeof createMcpServer>;
 }
 
 @Module({})
@@ -39,9 +48,10 @@ export class AppModule {
         AuditModule,
         IdentityModule,
         IdentityApiModule,
-        McpModule.forRoot(options.mcp),
+        McpModule.forRoot(),
         SystemModule,
         MemoriesModule,
+        GrantsModule,
         ContextModule,
         KnowledgeModule,
         DocumentsModule,

@@ -3,16 +3,16 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import type { DestinationStream } from 'pino';
-import { AppModule } from './app.module';
+import { AppModule, type ResolvedConfig } from './app.module';
+
+export type { ResolvedConfig } from './app.module';
 import { jsonBodyParser } from './common/http/json-body';
 import { createRootLogger, requestLogger } from './common/http/logging';
 import { NestLogger } from './common/http/nest-logger';
 import { sendProblem } from './common/http/problem-response';
 import { REQUEST_ID_HEADER } from './common/http/request-id';
 import { apiSecurityHeaders, swaggerUiPolicy } from './common/http/security-headers';
-import { AppConfig } from './config/config';
-import { createMcpServer } from './mcp/mcp.setup';
-import type { KeyRing } from './secrets/key-ring';
+import { mountMcp } from './mcp/mcp.setup';
 import { ManifestService } from './system/manifest';
 import { buildOpenApi } from './system/openapi';
 
@@ -22,13 +22,6 @@ export interface CreateAppOptions {
 }
 
 /** A configuration whose database and admin token are settled (see main.ts). */
-export type ResolvedConfig = AppConfig & {
-  databaseUrl: string;
-  adminToken: string;
-  docLinkSecret: string;
-  /** The secrets vault's keys; null keeps the vault sealed (secret routes answer 503). */
-  secretKeyRing: KeyRing | null;
-};
 
 /**
  * Builds the whole application — used by main.ts and by the e2e tests, so both
@@ -36,8 +29,7 @@ export type ResolvedConfig = AppConfig & {
  */
 export async function createApp(config: ResolvedConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
   const logger = createRootLogger(config, options.logStream);
-  const mcp = createMcpServer();
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { logger, mcp }), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { logger }), {
     bodyParser: false,
     bufferLogs: true,
     abortOnError: false,
@@ -70,10 +62,7 @@ export async function createApp(config: ResolvedConfig, options: CreateAppOption
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'Mnemo API' });
   app.get(ManifestService).useOpenApi(document);
 
-  // MCP must be connected and started before init/listen, or /mcp has no server behind it.
-  mcp.strategy.setHttpAdapter(app.getHttpAdapter());
-  app.connectMicroservice({ strategy: mcp.strategy }, { inheritAppConfig: true });
-  await app.startAllMicroservices();
+  await mountMcp(app);
   await app.init();
   return app;
 }

@@ -1,202 +1,53 @@
-import 'reflect-metadata';
-import { DynamicModule, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
-import { AuditLogModule } from './audit/audit-log.module';
-import { AuditLogService } from './audit/audit-log.service';
-import { AuditSealer } from './audit/audit-sealer';
-import { AuditModule } from './audit/audit.module';
-import { operatorActor } from './common/auth/actor';
+import { parseCommandLine, UsageError } from './cli/args';
+import { NoDatabaseError, requireExistingDatabase } from './cli/database-target';
 import { loadDotEnv } from './common/dotenv';
-import { toAppError } from './common/errors/to-app-error';
-import { ConfigError, loadConfig, type AppConfig } from './config/config';
-import { ConfigModule } from './config/config.module';
-import { DatabaseModule } from './database/database.module';
-import { openEmbeddedDatabase } from './database/embedded-postgres';
-import { AgentKeysService } from './identity/agent-keys.service';
-import { CreateAgentDto, CreateKeyDto, CreateUserDto } from './identity/admin.dto';
-import { AgentsService } from './identity/agents.service';
-import { ParseUuid, validateDto } from './common/http/validation';
-import { IdentityModule } from './identity/identity.module';
-import { UsersService } from './identity/users.service';
-import { KeyRing, resolveKeyRing } from './secrets/key-ring';
-import { ImportError, readLucyApiExport } from './secrets/lucyapi-import';
-import { SecretsModule } from './secrets/secrets.module';
-import { SecretsService } from './secrets/secrets.service';
+import { ConfigError, loadConfig } from './config/config';
 
-const USAGE = `Usage: npm run cli -- <command> [arguments]
-
-  user:create NAME [--email E] [--timezone TZ]   create a user (tenant)
-  user:list                                      list users
-  agent:create USER AGENT                        create an agent; prints its key (shown once)
-  key:create AGENT [--label L]                   issue another key for an agent (shown once)
-  key:revoke AGENT KEY_ID                        revoke a key (running services refuse it within 5 s)
-  secrets:rewrap                                 re-encrypt every secret under the newest key (SECRETS_KEYS)
-  secrets:import-lucyapi FILE --user NAME --key-file F
-                                                 import a LucyAPI secrets export [{key, encrypted_value_base64}]
-                                                 decrypted with LucyAPI's 32-byte key file
-  audit:verify [USER]                            seal, then verify the audit hash chain of USER
-                                                 (default: every user and the operator chain)
-
-Works on the same database as the service (DATABASE_URL, or the embedded
-PostgreSQL under MNEMO_HOME, shared with a running service).`;
-
-@Module({})
-class CliModule {
-  static forRoot(config: AppConfig, databaseUrl: string, ring: KeyRing | null): DynamicModule {
-    return {
-      module: CliModule,
-      imports: [
-        ConfigModule.forRoot(config),
-        DatabaseModule.forRoot(databaseUrl),
-        AuditModule,
-        IdentityModule,
-        SecretsModule.forRoot(ring, { api: false }),
-        AuditLogModule.forRoot({ background: false }),
-      ],
-    };
-  }
-}
-
-class UsageError extends Error {}
-
-function need(args: string[], count: number): string[] {
-  if (args.length !== count) throw new UsageError(USAGE);
-  return args;
-}
-
-async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      email: { type: 'string' },
-      timezone: { type: 'string' },
-      label: { type: 'string' },
-      user: { type: 'string' },
-      'key-file': { type: 'string' },
-    },
-  });
-  const [command, ...args] = positionals;
-  if (!command || command === 'help') throw new UsageError(USAGE);
-
-  loadDotEnv();
-  const config = loadConfig();
-  const ring = resolveKeyRing(config, !config.databaseUrl);
-  const embedded = config.databaseUrl ? undefined : await openEmbeddedDatabase({ home: config.home, role: 'client' });
-  const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, config.databaseUrl ?? embedded!.url, ring), {
-    logger: ['error', 'warn'],
-    abortOnError: false,
-  });
-  const actor = operatorActor('cli', `cli-${randomUUID()}`);
-  const users = app.get(UsersService);
-  const agents = app.get(AgentsService);
-  const keys = app.get(AgentKeysService);
+/**
+ * The operator CLI (`npm run cli -- <command>`): reads the command line, prints
+ * usage for `--help`, and only then loads Nest and opens the database
+ * (src/cli/run.ts). Commands and their usage: src/cli/commands.ts.
+ */
+async function main(argv: string[]): Promise<number> {
+  let invocation;
   try {
-    switch (command) {
-      case 'user:create': {
-        const [name] = need(args, 1);
-        const input = await validateDto(CreateUserDto, { name, email: values.email, timezone: values.timezone });
-        const user = await users.create(input, actor);
-        console.log(`Created user ${user.name} (${user.id}, timezone ${user.timezone})`);
-        break;
-      }
-      case 'user:list': {
-        need(args, 0);
-        const { users: list, total } = await users.list({ limit: 1000, offset: 0 });
-        for (const u of list) console.log(`${u.id}  ${u.name.padEnd(24)} ${u.timezone.padEnd(20)} ${u.email ?? ''}`);
-        console.log(`${total} user(s)`);
-        break;
-      }
-      case 'agent:create': {
-        const [userName, agentName] = need(args, 2);
-        const user = await users.getByName(userName);
-        const input = await validateDto(CreateAgentDto, { name: agentName });
-        const agent = await agents.create(user.id, input.name, actor);
-        console.log(`Created agent ${agent.name} (${agent.id}) for user ${user.name}`);
-        console.log(`Key id: ${agent.key_id}`);
-        console.log(`Agent key (shown once): ${agent.api_key}`);
-        break;
-      }
-      case 'key:create': {
-        const [agentName] = need(args, 1);
-        const agent = await agents.getByName(agentName);
-        const input = await validateDto(CreateKeyDto, { label: values.label });
-        const key = await keys.issue(agent.id, input.label ?? null, actor);
-        console.log(`Key id: ${key.id}`);
-        console.log(`Agent key (shown once): ${key.api_key}`);
-        break;
-      }
-      case 'key:revoke': {
-        const [agentName, keyId] = need(args, 2);
-        const agent = await agents.getByName(agentName);
-        await keys.revoke(agent.id, new ParseUuid().transform(keyId, { type: 'param', data: 'KEY_ID' }), actor);
-        console.log(`Revoked key ${keyId} of agent ${agent.name}`);
-        break;
-      }
-      case 'secrets:rewrap': {
-        need(args, 0);
-        const { rewrapped, failed } = await app.get(SecretsService).rewrap(actor);
-        console.log(`Rewrapped ${rewrapped} secret(s) under key id ${ring!.newest.id}`);
-        if (failed) {
-          process.exitCode = 1;
-          console.error(`${failed} secret(s) could not be decrypted with the configured keys (see SECRET_DECRYPT_FAILED in the audit log)`);
-        }
-        break;
-      }
-      case 'secrets:import-lucyapi': {
-        const [file] = need(args, 1);
-        if (!values.user || !values['key-file']) throw new UsageError(USAGE);
-        const user = await users.getByName(values.user);
-        const entries = readLucyApiExport(file, values['key-file']);
-        const { created, replaced } = await app.get(SecretsService).importValues(user.id, entries, actor);
-        console.log(`Imported ${entries.length} secret(s) for user ${user.name} (${created} new, ${replaced} replaced) under key id ${ring!.newest.id}`);
-        break;
-      }
-      case 'audit:verify': {
-        if (args.length > 1) throw new UsageError(USAGE);
-        await app.get(AuditSealer).sealNow();
-        const auditLog = app.get(AuditLogService);
-        const chains = args.length ? [await users.getByName(args[0])] : [...(await allUsers(users)), { id: null, name: '(operator)' }];
-        let bad = 0;
-        for (const chain of chains) {
-          const result = await auditLog.verify(chain.id);
-          if (!result.ok) bad += 1;
-          const outcome = result.ok ? 'ok      ' : `ALTERED first bad seq ${result.first_bad_seq}, `;
-          console.log(`${outcome}${chain.name}: ${result.events_checked} event(s) checked through seq ${result.sealed_through_seq}`);
-        }
-        if (bad) {
-          process.exitCode = 1;
-          console.error(`${bad} chain(s) do not verify`);
-        }
-        break;
-      }
-      default:
-        throw new UsageError(`Unknown command '${command}'.\n\n${USAGE}`);
-    }
-  } finally {
-    await app.close();
-    await embedded?.stop();
-  }
-}
-
-async function allUsers(users: UsersService): Promise<{ id: string; name: string }[]> {
-  const all: { id: string; name: string }[] = [];
-  for (let offset = 0; ; offset += 1000) {
-    const { users: page } = await users.list({ limit: 1000, offset });
-    all.push(...page);
-    if (page.length < 1000) return all;
-  }
-}
-
-main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof UsageError || err instanceof ConfigError || err instanceof ImportError) {
+    invocation = parseCommandLine(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
     console.error(err.message);
-  } else {
-    // The same mapping as the HTTP API: constraint violations become clear messages.
-    const { error, internal } = toAppError(err);
-    console.error(internal && err instanceof Error ? (err.stack ?? err.message) : `Error: ${error.detail}`);
+    return err.exitCode;
   }
-  process.exit(1);
-});
+  if (invocation.kind === 'help') {
+    process.stdout.write(`${invocation.text}\n`);
+    return 0;
+  }
+  let config;
+  try {
+    loadDotEnv();
+    config = loadConfig();
+    // Before anything can write into MNEMO_HOME (opening the database, or the key ring generating a key there).
+    if (invocation.command.readOnly) requireExistingDatabase(config);
+  } catch (err) {
+    if (!(err instanceof ConfigError || err instanceof NoDatabaseError)) throw err;
+    console.error(err.message);
+    return 1;
+  }
+  const { runCommand, reportError } = await import('./cli/run.js');
+  try {
+    await runCommand(invocation, config);
+    return 0;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // A command may have set a failure code while still printing its results (e.g. audit:verify).
+    if (code !== 0) process.exit(code);
+  },
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  },
+);

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { AuditRetention } from '../src/audit/audit-retention';
 import { AuditSealer } from '../src/audit/audit-sealer';
-import { AUDIT_FAIL, agentRequests, expectProblem, newRid, refuseAuditFor } from './support/agent-requests';
-import { startTestApp, TestAgent, TestApp } from './support/test-app';
+import { AUDIT_FAIL, newRid, refuseAuditFor } from './support/agent-requests';
+import { Fixtures, useFixtures } from './support/fixtures';
+import { expectProblem } from './support/problems';
+import { TestAgent } from './support/test-app';
 
 /*
  * The tamper-evident audit trail: each tenant's events form a hash chain that
@@ -34,14 +36,14 @@ interface Tenant {
 const sha256 = (...parts: (Buffer | string)[]) => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest();
 
 /** Everything one app-backed block needs: requests as an agent, sealing, verifying, and SQL. */
-function harness(app: () => TestApp) {
-  const { as, audit } = agentRequests(app);
-  const db = () => app().db;
+function harness(ctx: Fixtures) {
+  const { as, audit } = ctx;
+  const db = () => ctx.db;
 
-  const seal = () => app().app.get(AuditSealer).sealNow();
+  const seal = () => ctx.app.app.get(AuditSealer).sealNow();
 
   async function verify(agent: TestAgent): Promise<Verify> {
-    const res = await app().http().get('/audit/verify').set('X-Api-Key', agent.apiKey);
+    const res = await ctx.http().get('/audit/verify').set('X-Api-Key', agent.apiKey);
     expect({ status: res.status, keys: Object.keys(res.body as object).sort() }).toEqual({
       status: 200,
       keys: ['events_checked', 'first_bad_seq', 'ok', 'sealed_through_seq'],
@@ -74,8 +76,8 @@ function harness(app: () => TestApp) {
 
   /** A fresh tenant (user, agent, sibling: five admin events) with its activity (six more). */
   async function tenant(): Promise<Tenant> {
-    const a = await app().newAgent();
-    const sibling = await app().newSibling(a);
+    const a = await ctx.newUser();
+    const sibling = await ctx.newAgent(a);
     return { a, sibling, rid: await activity(a, sibling) };
   }
 
@@ -117,14 +119,10 @@ async function eventually<T>(what: string, probe: () => Promise<T>, done: (value
 
 describe('Audit hash chain: sealing, GET /audit/verify, tampering, retention', () => {
   describe('sealed on demand (the timer is slow: AUDIT_SEAL_INTERVAL_MS 60000)', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startTestApp({ AUDIT_SEAL_INTERVAL_MS: '60000' });
-    });
-    afterAll(() => t?.close());
-    const h = harness(() => t);
+    const ctx = useFixtures({ env: { AUDIT_SEAL_INTERVAL_MS: '60000' } });
+    const h = harness(ctx);
     const { as, seal, verify, tenant, seqsOf, seqOf, linksOf, intact, alteredAt } = h;
-    const db = () => t.db;
+    const db = () => ctx.db;
 
     describe('sealing', () => {
       it('links no event until the sealer runs; sealNow links every committed event, one link each', async () => {
@@ -292,8 +290,8 @@ describe('Audit hash chain: sealing, GET /audit/verify, tampering, retention', (
 
     describe('tampering by INSERT into the sealed range is reported at the inserted seq', () => {
       it('into a gap (a seq drawn but never used)', async () => {
-        const a = await t.newAgent();
-        const sibling = await t.newSibling(a);
+        const a = await ctx.newUser();
+        const sibling = await ctx.newAgent(a);
         const [{ gap }]: { gap: number }[] = await db().query(`SELECT nextval('audit_event_seq')::int AS gap`);
         await h.activity(a, sibling);
         await seal();
@@ -347,7 +345,7 @@ describe('Audit hash chain: sealing, GET /audit/verify, tampering, retention', (
         for (let i = 0; i < events; i++) {
           await db().query(`INSERT INTO audit_events (seq, user_id, event_type, subject) VALUES ($1, $2, 'SECRET_READ', 'twin')`, [next, x.a.userId]);
         }
-        const later = await t.newAgent();
+        const later = await ctx.newUser();
         await seal();
         // Sealing went on past the twins: a later tenant's events are linked and verify.
         expect((await verify(later)).ok).toBe(true);
@@ -425,7 +423,7 @@ describe('Audit hash chain: sealing, GET /audit/verify, tampering, retention', (
     });
 
     describe('a failing audit insert rolls back the change it describes', () => {
-      refuseAuditFor(() => t);
+      refuseAuditFor(() => ctx.app);
       const failRid = () => newRid(AUDIT_FAIL);
 
       async function secretRows(userId: string): Promise<{ key: string; updated_at: Date }[]> {
@@ -433,7 +431,7 @@ describe('Audit hash chain: sealing, GET /audit/verify, tampering, retention', (
       }
 
       it('PUT /secrets/{key}: no secret is created, none is replaced, and no event is recorded', async () => {
-        const a = await t.newAgent();
+        const a = await ctx.newUser();
         const rid = failRid();
         expectProblem(await as(a, 'put', '/secrets/token', { value: 'never' }, rid), 500, 'Internal server error');
         expect(await secretRows(a.userId)).toEqual([]);
@@ -448,14 +446,14 @@ describe('Audit hash chain: sealing, GET /audit/verify, tampering, retention', (
       });
 
       it('DELETE /secrets/{key}: the secret stays', async () => {
-        const a = await t.newAgent();
+        const a = await ctx.newUser();
         await as(a, 'put', '/secrets/token', { value: 'kept' }).expect(201);
         expectProblem(await as(a, 'delete', '/secrets/token', undefined, failRid()), 500, 'Internal server error');
         expect((await as(a, 'get', '/secrets/token').expect(200)).body).toEqual({ key: 'token', value: 'kept' });
       });
 
       it('GET /secrets/{key}: a read that cannot be audited returns no value', async () => {
-        const a = await t.newAgent();
+        const a = await ctx.newUser();
         await as(a, 'put', '/secrets/token', { value: 'classified' }).expect(201);
         const res = await as(a, 'get', '/secrets/token', undefined, failRid());
         expectProblem(res, 500, 'Internal server error');
@@ -463,15 +461,15 @@ describe('Audit hash chain: sealing, GET /audit/verify, tampering, retention', (
       });
 
       it('POST /sessions: no session is recorded', async () => {
-        const a = await t.newAgent();
+        const a = await ctx.newUser();
         expectProblem(await as(a, 'post', '/sessions', { project: 'never' }, failRid()), 500, 'Internal server error');
         expect((await as(a, 'get', '/sessions/last').expect(200)).body).toEqual({ last_session: null });
         expect(await db().query(`SELECT session_id FROM sessions WHERE agent_id = $1`, [a.agentId])).toEqual([]);
       });
 
       it('the seqs the refused inserts drew leave gaps, and the chain still verifies', async () => {
-        const a = await t.newAgent();
-        const sibling = await t.newSibling(a);
+        const a = await ctx.newUser();
+        const sibling = await ctx.newAgent(a);
         await as(a, 'put', '/secrets/alpha', { value: 'one' }).expect(201);
         const [{ before }]: { before: number }[] = await db().query(`SELECT last_value::int AS before FROM audit_event_seq`);
         for (let i = 0; i < 3; i += 1) expectProblem(await as(sibling, 'post', '/sessions', {}, failRid()), 500, 'Internal server error');
@@ -485,7 +483,7 @@ describe('Audit hash chain: sealing, GET /audit/verify, tampering, retention', (
     });
 
     describe('retention (AUDIT_RETENTION_DAYS 365)', () => {
-      const retention = () => t.app.get(AuditRetention);
+      const retention = () => ctx.app.app.get(AuditRetention);
 
       /** A `now` at which every event is past retention: everything sealed is pruned. */
       const farFuture = () => new Date(Date.now() + 400 * DAY_MS);
@@ -505,7 +503,7 @@ describe('Audit hash chain: sealing, GET /audit/verify, tampering, retention', (
       }
 
       async function prunedEvents(agent: TestAgent): Promise<{ meta: Record<string, unknown> }[]> {
-        const res = await t.http().get('/audit').query({ event_type: 'AUDIT_PRUNED' }).set('X-Api-Key', agent.apiKey).expect(200);
+        const res = await ctx.http().get('/audit').query({ event_type: 'AUDIT_PRUNED' }).set('X-Api-Key', agent.apiKey).expect(200);
         return res.body.events;
       }
 
@@ -528,7 +526,7 @@ describe('Audit hash chain: sealing, GET /audit/verify, tampering, retention', (
 
         // Left: the unsealed write, and the AUDIT_PRUNED event.
         expect(await h.audit(unsealed)).toHaveLength(1);
-        const res = await t.http().get('/audit').set('X-Api-Key', x.a.apiKey).expect(200);
+        const res = await ctx.http().get('/audit').set('X-Api-Key', x.a.apiKey).expect(200);
         expect(res.body).toEqual({
           events: [
             {
@@ -685,15 +683,11 @@ describe('Audit hash chain: sealing, GET /audit/verify, tampering, retention', (
   });
 
   describe('sealed by the timer (AUDIT_SEAL_INTERVAL_MS 100)', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startTestApp({ AUDIT_SEAL_INTERVAL_MS: '100' });
-    });
-    afterAll(() => t?.close());
-    const { as, verify, tenant, seqsOf, intact } = harness(() => t);
+    const ctx = useFixtures({ env: { AUDIT_SEAL_INTERVAL_MS: '100' } });
+    const { as, verify, tenant, seqsOf, intact } = harness(ctx);
 
     async function maxSeq(): Promise<number> {
-      const [row]: { max: number }[] = await t.db.query(`SELECT max(seq)::int AS max FROM audit_events`);
+      const [row]: { max: number }[] = await ctx.db.query(`SELECT max(seq)::int AS max FROM audit_events`);
       return row.max;
     }
 
@@ -706,15 +700,15 @@ describe('Audit hash chain: sealing, GET /audit/verify, tampering, retention', (
         (v) => v.sealed_through_seq >= seqs[seqs.length - 1],
       );
       expect(sealed).toEqual(intact(11));
-      const links: { seq: number }[] = await t.db.query(`SELECT seq::int AS seq FROM audit_chain WHERE chain_id = $1 ORDER BY seq`, [x.a.userId]);
+      const links: { seq: number }[] = await ctx.db.query(`SELECT seq::int AS seq FROM audit_chain WHERE chain_id = $1 ORDER BY seq`, [x.a.userId]);
       expect(links.map((l) => l.seq)).toEqual(seqs);
     });
 
     it('seals ~200 concurrent writes of several agents and tenants into intact chains, one link per event', async () => {
-      const tenants = await Promise.all([0, 1, 2].map(() => t.newAgent()));
-      const agents = [...tenants, ...(await Promise.all(tenants.map((a) => t.newSibling(a))))];
+      const tenants = await Promise.all([0, 1, 2].map(() => ctx.newUser()));
+      const agents = [...tenants, ...(await Promise.all(tenants.map((a) => ctx.newAgent(a))))];
       const writes = Array.from({ length: 204 }, (_, i) => ({ agent: agents[i % agents.length], key: `k${i}` }));
-      const [{ before }]: { before: string }[] = await t.db.query(`SELECT sealed_through_seq::text AS before FROM audit_seal_state`);
+      const [{ before }]: { before: string }[] = await ctx.db.query(`SELECT sealed_through_seq::text AS before FROM audit_seal_state`);
 
       const results = await Promise.all(writes.map(({ agent, key }) => as(agent, 'put', `/secrets/${key}`, { value: `v-${key}` })));
       expect(results.map((r) => r.status)).toEqual(writes.map(() => 201));
@@ -725,15 +719,15 @@ describe('Audit hash chain: sealing, GET /audit/verify, tampering, retention', (
         () => verify(tenants[0]),
         (v) => v.sealed_through_seq >= last,
       );
-      const [{ after }]: { after: string }[] = await t.db.query(`SELECT sealed_through_seq::text AS after FROM audit_seal_state`);
+      const [{ after }]: { after: string }[] = await ctx.db.query(`SELECT sealed_through_seq::text AS after FROM audit_seal_state`);
       expect(Number(after)).toBeGreaterThan(Number(before));
 
       for (const tenant of tenants) {
-        const [{ count }]: { count: number }[] = await t.db.query(`SELECT count(*)::int AS count FROM audit_events WHERE user_id = $1`, [tenant.userId]);
+        const [{ count }]: { count: number }[] = await ctx.db.query(`SELECT count(*)::int AS count FROM audit_events WHERE user_id = $1`, [tenant.userId]);
         // 5 admin events (user, 2 agents, 2 keys) and 68 writes.
         expect(count).toBe(5 + 68);
         expect(await verify(tenant)).toEqual(intact(count));
-        const [{ writes: written }]: { writes: number }[] = await t.db.query(
+        const [{ writes: written }]: { writes: number }[] = await ctx.db.query(
           `SELECT count(*)::int AS writes FROM audit_events WHERE user_id = $1 AND event_type = 'SECRET_WRITE'`,
           [tenant.userId],
         );
@@ -741,13 +735,13 @@ describe('Audit hash chain: sealing, GET /audit/verify, tampering, retention', (
       }
 
       const userIds = tenants.map((a) => a.userId);
-      const unlinked: unknown[] = await t.db.query(
+      const unlinked: unknown[] = await ctx.db.query(
         `SELECT e.seq, count(c.seq)::int AS links FROM audit_events e LEFT JOIN audit_chain c ON c.seq = e.seq AND c.chain_id = e.user_id
           WHERE e.user_id = ANY ($1) GROUP BY e.seq HAVING count(c.seq) <> 1`,
         [userIds],
       );
       expect(unlinked).toEqual([]);
-      const [{ links }]: { links: number }[] = await t.db.query(`SELECT count(*)::int AS links FROM audit_chain WHERE chain_id = ANY ($1)`, [userIds]);
+      const [{ links }]: { links: number }[] = await ctx.db.query(`SELECT count(*)::int AS links FROM audit_chain WHERE chain_id = ANY ($1)`, [userIds]);
       expect(links).toBe(3 * (5 + 68));
     });
   });

@@ -1,9 +1,11 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Response } from 'supertest';
 import { AuditSealer } from '../src/audit/audit-sealer';
-import { agentRequests, expectProblem, newRid } from './support/agent-requests';
-import { connectMcp, toolJson } from './support/mcp-client';
-import { startTestApp, TestAgent, TestApp, uniqueName } from './support/test-app';
+import { newRid } from './support/agent-requests';
+import { useFixtures } from './support/fixtures';
+import { expectProblem } from './support/problems';
+import { toolJson } from './support/mcp-client';
+import { TestAgent, uniqueName } from './support/test-app';
 
 /*
  * The audit log as tenants read it (GET /audit and the MCP tool query_audit):
@@ -87,8 +89,8 @@ const seqs = (events: AuditEvent[]) => events.map((e) => e.seq);
 const types = (events: AuditEvent[]) => events.map((e) => e.event_type);
 
 describe('Audit log: GET /audit and the MCP tools query_audit / verify_audit', () => {
-  let t: TestApp;
-  const { as } = agentRequests(() => t);
+  const ctx = useFixtures();
+  const { as } = ctx;
 
   /** Tenant A: agents a1 and a1b; tenant B: agent b. */
   let a1: TestAgent;
@@ -110,7 +112,7 @@ describe('Audit log: GET /audit and the MCP tools query_audit / verify_audit', (
   let eventsB: AuditEvent[];
 
   function get(agent: TestAgent, query: Query = {}): Promise<Response> {
-    return t.http().get('/audit').query(query).set('X-Api-Key', agent.apiKey);
+    return ctx.http().get('/audit').query(query).set('X-Api-Key', agent.apiKey);
   }
 
   async function page(agent: TestAgent, query: Query = {}): Promise<AuditPage> {
@@ -133,15 +135,14 @@ describe('Audit log: GET /audit and the MCP tools query_audit / verify_audit', (
   }
 
   async function dbSeqs(userId: string): Promise<number[]> {
-    const rows: { seq: number }[] = await t.db.query(`SELECT seq::int AS seq FROM audit_events WHERE user_id = $1 ORDER BY seq DESC`, [userId]);
+    const rows: { seq: number }[] = await ctx.db.query(`SELECT seq::int AS seq FROM audit_events WHERE user_id = $1 ORDER BY seq DESC`, [userId]);
     return rows.map((r) => r.seq);
   }
 
   beforeAll(async () => {
-    t = await startTestApp();
-    a1 = await t.newAgent({ userName: uniqueName('ua'), agentName: uniqueName('a1') });
-    a1b = await t.newSibling(a1, uniqueName('a1b'));
-    b = await t.newAgent({ userName: uniqueName('ub'), agentName: uniqueName('b') });
+    a1 = await ctx.newUser({ userName: uniqueName('ua'), agentName: uniqueName('a1') });
+    a1b = await ctx.newAgent(a1, uniqueName('a1b'));
+    b = await ctx.newUser({ userName: uniqueName('ub'), agentName: uniqueName('b') });
 
     // Interleaved with B's requests, so A's seqs are not one contiguous run.
     await as(a1, 'put', '/secrets/alpha', { value: 'a-1' }, rid.writeAlpha).expect(201);
@@ -158,7 +159,6 @@ describe('Audit log: GET /audit and the MCP tools query_audit / verify_audit', (
     eventsA = (await page(a1, { limit: 500 })).events;
     eventsB = (await page(b, { limit: 500 })).events;
   });
-  afterAll(() => t?.close());
 
   describe('the list', () => {
     it("answers the caller's tenant's events, newest first, each with every field", () => {
@@ -183,7 +183,7 @@ describe('Audit log: GET /audit and the MCP tools query_audit / verify_audit', (
     it('lists exactly the tenant’s rows, by strictly decreasing seq, with their stored times', async () => {
       expect(seqs(eventsA)).toEqual(await dbSeqs(a1.userId));
       expect(seqs(eventsB)).toEqual(await dbSeqs(b.userId));
-      const rows: { seq: number; occurred_at: Date }[] = await t.db.query(
+      const rows: { seq: number; occurred_at: Date }[] = await ctx.db.query(
         `SELECT seq::int AS seq, occurred_at FROM audit_events WHERE user_id = $1 ORDER BY seq DESC`,
         [a1.userId],
       );
@@ -203,18 +203,18 @@ describe('Audit log: GET /audit and the MCP tools query_audit / verify_audit', (
     });
 
     it('answers an empty list for a tenant whose agents did nothing but be created', async () => {
-      const fresh = await t.newAgent();
+      const fresh = await ctx.newUser();
       expect(types((await page(fresh)).events)).toEqual(['KEY_CREATE', 'AGENT_CREATE', 'USER_CREATE']);
       expect(await page(fresh, { event_type: 'SECRET_READ' })).toEqual({ events: [], next_cursor: null });
     });
 
     it('shows every column as stored: memory ids as a list, meta with every digit, escapes and all', async () => {
-      const stored = await t.newAgent();
+      const stored = await ctx.newUser();
       const memoryIds = ['6f1c3c2e-8a4b-4c1d-9e2f-0a1b2c3d4e5f', '0b7e5a4d-3c2b-4a19-8f7e-6d5c4b3a2918'];
       const grantId = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
       const subject = 'quote " backslash \\ newline \n tab \t é 🔑 \u2028';
       const meta = '{"big": 12345678901234567890123, "tiny": 0.1000000000000000000000001, "text": "a \\"b\\" \\\\ \\n 🔑", "nested": {"list": [1, null, true, -2.5e-7]}}';
-      const [{ seq }]: { seq: number }[] = await t.db.query(
+      const [{ seq }]: { seq: number }[] = await ctx.db.query(
         `INSERT INTO audit_events (user_id, agent_id, request_id, event_type, subject, scope, domain, purpose, purpose_class, memory_ids, grant_id, reason_code, meta)
          VALUES ($1, $2, 'stored-1', 'MEMORY_READ', $3, 'preferences', 'food', 'plan dinner', 'personalization', $4, $5, 'OK', $6::jsonb)
          RETURNING seq::int AS seq`,
@@ -263,9 +263,9 @@ describe('Audit log: GET /audit and the MCP tools query_audit / verify_audit', (
     });
 
     it('needs an agent key (401 without one)', async () => {
-      const res = await t.http().get('/audit');
-      expectProblem(res, 401, 'API key required');
-      expectProblem(await t.http().get('/audit/verify'), 401, 'API key required');
+      const res = await ctx.http().get('/audit');
+      expectProblem(res, 401, 'API key required: send it as X-Api-Key: <key> or Authorization: Bearer <key>');
+      expectProblem(await ctx.http().get('/audit/verify'), 401, 'API key required: send it as X-Api-Key: <key> or Authorization: Bearer <key>');
     });
   });
 
@@ -307,8 +307,8 @@ describe('Audit log: GET /audit and the MCP tools query_audit / verify_audit', (
       let total: number;
 
       beforeAll(async () => {
-        bulk = await t.newAgent();
-        await t.db.query(
+        bulk = await ctx.newUser();
+        await ctx.db.query(
           `INSERT INTO audit_events (user_id, event_type, subject) SELECT $1, 'BULK_TEST', 'bulk-' || g FROM generate_series(1, 520) g`,
           [bulk.userId],
         );
@@ -396,8 +396,8 @@ describe('Audit log: GET /audit and the MCP tools query_audit / verify_audit', (
       const T = ['2026-03-01T10:00:00.000Z', '2026-03-01T10:00:01.000Z', '2026-03-01T10:00:02.000Z'];
 
       beforeAll(async () => {
-        timed = await t.newAgent();
-        await t.db.query(
+        timed = await ctx.newUser();
+        await ctx.db.query(
           `UPDATE audit_events e SET occurred_at = $2::timestamptz + (n.i - 1) * interval '1 second'
              FROM (SELECT seq, row_number() OVER (ORDER BY seq) AS i FROM audit_events WHERE user_id = $1) n
             WHERE e.seq = n.seq AND e.user_id = $1`,
@@ -512,7 +512,7 @@ describe('Audit log: GET /audit and the MCP tools query_audit / verify_audit', (
     });
 
     it('a parameter given twice', async () => {
-      const res = await t.http().get('/audit?event_type=SECRET_READ&event_type=SECRET_WRITE').set('X-Api-Key', a1.apiKey);
+      const res = await ctx.http().get('/audit?event_type=SECRET_READ&event_type=SECRET_WRITE').set('X-Api-Key', a1.apiKey);
       expectProblem(res, 422, 'event_type must be a string');
     });
 
@@ -531,17 +531,12 @@ describe('Audit log: GET /audit and the MCP tools query_audit / verify_audit', (
   });
 
   describe('MCP tools (official SDK client)', () => {
-    const clients: Client[] = [];
     let mcpA: Client;
     let mcpB: Client;
 
     beforeAll(async () => {
-      mcpA = await connectMcp(t.baseUrl, { 'X-Api-Key': a1.apiKey });
-      mcpB = await connectMcp(t.baseUrl, { 'X-Api-Key': b.apiKey });
-      clients.push(mcpA, mcpB);
-    });
-    afterAll(async () => {
-      await Promise.all(clients.map((c) => c.close()));
+      mcpA = await ctx.mcp(a1);
+      mcpB = await ctx.mcp(b);
     });
 
     const call = (client: Client, name: string, args: Record<string, unknown> = {}) => client.callTool({ name, arguments: args });
@@ -593,8 +588,7 @@ describe('Audit log: GET /audit and the MCP tools query_audit / verify_audit', (
     });
 
     it('query_audit with an agent_key argument answers for that key’s tenant', async () => {
-      const bare = await connectMcp(t.baseUrl);
-      clients.push(bare);
+      const bare = await ctx.connectMcp();
       expect(ok(await call(bare, 'query_audit', { agent_key: b.apiKey }))).toEqual({ events: eventsB, next_cursor: null });
       expect(ok(await call(bare, 'query_audit', { agent_key: a1.apiKey, limit: 500 }))).toEqual({ events: eventsA, next_cursor: null });
     });
@@ -619,18 +613,20 @@ describe('Audit log: GET /audit and the MCP tools query_audit / verify_audit', (
     });
 
     it('query_audit without a key is refused', async () => {
-      const anonymous = await connectMcp(t.baseUrl);
-      clients.push(anonymous);
-      expect(toolError(await call(anonymous, 'query_audit'))).toEqual({ code: 'unauthorized', message: 'API key required' });
+      const anonymous = await ctx.connectMcp();
+      expect(toolError(await call(anonymous, 'query_audit'))).toEqual({
+        code: 'unauthorized',
+        message: 'API key required: pass your agent key as the agent_key argument, or connect with the X-Api-Key or Authorization: Bearer header',
+      });
     });
 
     it('verify_audit answers what GET /audit/verify answers, per tenant', async () => {
-      await t.app.get(AuditSealer).sealNow();
-      const restA = await t.http().get('/audit/verify').set('X-Api-Key', a1.apiKey).expect(200);
+      await ctx.app.app.get(AuditSealer).sealNow();
+      const restA = await ctx.http().get('/audit/verify').set('X-Api-Key', a1.apiKey).expect(200);
       expect(restA.body).toEqual({ ok: true, events_checked: eventsA.length, sealed_through_seq: expect.any(Number), first_bad_seq: null });
       expect(restA.body.sealed_through_seq).toBeGreaterThanOrEqual(Math.max(...seqs(eventsA)));
       expect(ok(await call(mcpA, 'verify_audit'))).toEqual(restA.body);
-      const restB = await t.http().get('/audit/verify').set('X-Api-Key', b.apiKey).expect(200);
+      const restB = await ctx.http().get('/audit/verify').set('X-Api-Key', b.apiKey).expect(200);
       expect(restB.body).toEqual({ ok: true, events_checked: eventsB.length, sealed_through_seq: restA.body.sealed_through_seq, first_bad_seq: null });
       expect(ok(await call(mcpB, 'verify_audit'))).toEqual(restB.body);
     });

@@ -1,5 +1,5 @@
-import { agentRequests } from './support/agent-requests';
-import { startTestApp, TestAgent, TestApp } from './support/test-app';
+import { useFixtures } from './support/fixtures';
+import { TestAgent } from './support/test-app';
 
 /*
  * Project and wiki documents (issue 5): the authenticated HTML routes and the
@@ -9,26 +9,22 @@ import { startTestApp, TestAgent, TestApp } from './support/test-app';
 const INVALID = 'This link has expired or isn&#39;t valid';
 
 describe('documents and signed document links', () => {
-  let t: TestApp;
+  const ctx = useFixtures({ env: { PUBLIC_BASE_URL: 'https://mnemo.example.com' } });
+  const { as } = ctx;
   let owner: TestAgent;
   let other: TestAgent;
   let projectId: number;
   let wikiId: number;
-  const { as } = agentRequests(() => t);
 
   beforeAll(async () => {
-    t = await startTestApp({ PUBLIC_BASE_URL: 'https://mnemo.example.com' });
-    owner = await t.newAgent();
-    other = await t.newAgent();
-    projectId = (await as(owner, 'post', '/projects', { title: 'Plan <b>', description: 'Intro\\nnext **bold**', status_id: 2 }).expect(201)).body
-      .created.project_id;
-    const s1 = (await as(owner, 'post', `/projects/${projectId}/sections`, { title: 'Arch', file_path: 'src/app.ts' }).expect(201)).body.created
-      .section_id;
-    await as(owner, 'post', `/projects/${projectId}/sections`, { title: 'Deep', parent_id: s1 }).expect(201);
-    wikiId = (await as(owner, 'post', '/wikis', { title: 'Runbook' }).expect(201)).body.created.wiki_id;
-    await as(owner, 'post', `/wikis/${wikiId}/sections`, { title: 'Backups', tags: ['ops', 'pg'] }).expect(201);
+    owner = await ctx.newUser();
+    other = await ctx.newUser();
+    projectId = (await ctx.newProject(owner, { title: 'Plan <b>', description: 'Intro\\nnext **bold**', status_id: 2 })).project_id;
+    const s1 = (await ctx.newSection(owner, projectId, { title: 'Arch', file_path: 'src/app.ts' })).section_id;
+    await ctx.newSection(owner, projectId, { title: 'Deep', parent_id: s1 });
+    wikiId = (await ctx.newWiki(owner, { title: 'Runbook' })).wiki_id;
+    await ctx.newWikiSection(owner, wikiId, { title: 'Backups', tags: ['ops', 'pg'] });
   });
-  afterAll(() => t.close());
 
   /** The path and query of a document_url (the app answers on its own address, not PUBLIC_BASE_URL). */
   const local = (url: string) => {
@@ -65,7 +61,7 @@ describe('documents and signed document links', () => {
     expect(res.status).toBe(404);
     expect(res.body.detail).toBe('Project not found');
     expect((await as(other, 'get', `/wikis/${wikiId}/document`)).status).toBe(404);
-    expect((await t.http().get(`/projects/${projectId}/document`)).status).toBe(401);
+    expect((await ctx.http().get(`/projects/${projectId}/document`)).status).toBe(401);
   });
 
   it('document_url opens the same document without any key, and carries no key', async () => {
@@ -74,7 +70,7 @@ describe('documents and signed document links', () => {
       [await wikiLink(), 'Runbook'],
     ]) {
       expect(link).not.toMatch(/mnemo_ak_|agent_key|api_key/i);
-      const res = await t.http().get(local(link)).expect(200);
+      const res = await ctx.http().get(local(link)).expect(200);
       expectHtmlHeaders(res);
       expect(res.text).toContain(`<title>${title}</title>`);
     }
@@ -97,7 +93,7 @@ describe('documents and signed document links', () => {
       `/doc/projects/abc?exp=${exp}&sig=${sig}`,
     ];
     for (const path of variants) {
-      const res = await t.http().get(path);
+      const res = await ctx.http().get(path);
       expect({ path, status: res.status }).toEqual({ path, status: 403 });
       expectHtmlHeaders(res);
       expect(res.text).toContain(INVALID);
@@ -106,17 +102,17 @@ describe('documents and signed document links', () => {
   });
 
   it('a link stops working when the project is deleted (and a new project cannot reuse it)', async () => {
-    const p = (await as(owner, 'post', '/projects', { title: 'Short-lived' }).expect(201)).body.created.project_id;
+    const p = (await ctx.newProject(owner, { title: 'Short-lived' })).project_id;
     const link = local((await as(owner, 'get', `/projects/${p}`).expect(200)).body.project.document_url);
-    await t.http().get(link).expect(200);
+    await ctx.http().get(link).expect(200);
     await as(owner, 'delete', `/projects/${p}`).expect(200);
-    expect((await t.http().get(link)).status).toBe(403);
+    expect((await ctx.http().get(link)).status).toBe(403);
   });
 
   it('the signed link is not written to the request log (path only, no query)', async () => {
     const link = local(await projectLink());
     const sig = new URL(link, 'http://x').searchParams.get('sig') as string;
-    await t.http().get(link).expect(200);
-    expect(t.logs.some((line) => line.includes(sig))).toBe(false);
+    await ctx.http().get(link).expect(200);
+    expect(ctx.logs.some((line) => line.includes(sig))).toBe(false);
   });
 });

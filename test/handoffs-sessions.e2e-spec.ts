@@ -1,5 +1,7 @@
-import { agentRequests, AUDIT_FAIL, expectProblem, Method, newRid, problem, refuseAuditFor } from './support/agent-requests';
-import { startTestApp, TestAgent, TestApp, uniqueName } from './support/test-app';
+import { AUDIT_FAIL, Method, newRid, refuseAuditFor } from './support/agent-requests';
+import { useFixtures } from './support/fixtures';
+import { expectProblem, problem } from './support/problems';
+import { TestAgent, uniqueName } from './support/test-app';
 
 /*
  * LucyAPI handoffs and sessions (issue 4; spec §1.6, §3.6–§3.7, §5.4–§5.5):
@@ -38,19 +40,14 @@ interface Handoff {
 const ids = (handoffs: Handoff[]) => handoffs.map((h) => h.handoff_id);
 
 describe('LucyAPI handoffs and sessions', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(() => t.close());
-  const { as, expectAudited, expectNotAudited } = agentRequests(() => t);
+  const ctx = useFixtures();
+  const { as, expectAudited, expectNotAudited } = ctx;
 
   async function fixture(): Promise<Fixture> {
-    const a1a = await t.newAgent({ userName: uniqueName('u1'), agentName: uniqueName('a1a'), timezone: 'America/Denver' });
-    const a1b = await t.newSibling(a1a, uniqueName('a1b'));
-    const a1c = await t.newSibling(a1a, uniqueName('a1c'));
-    const a2 = await t.newAgent({ userName: uniqueName('u2'), agentName: uniqueName('a2') });
+    const a1a = await ctx.newUser({ userName: uniqueName('u1'), agentName: uniqueName('a1a'), timezone: 'America/Denver' });
+    const a1b = await ctx.newAgent(a1a, uniqueName('a1b'));
+    const a1c = await ctx.newAgent(a1a, uniqueName('a1c'));
+    const a2 = await ctx.newUser({ userName: uniqueName('u2'), agentName: uniqueName('a2') });
     return { a1a, a1b, a1c, a2 };
   }
 
@@ -64,12 +61,11 @@ describe('LucyAPI handoffs and sessions', () => {
     });
 
     async function handoff(from: TestAgent, to: TestAgent, title = uniqueName('handoff')): Promise<number> {
-      const res = await as(from, 'post', hpath(to), { title, prompt: `Prompt for ${title}` }).expect(201);
-      return res.body.created.handoff_id as number;
+      return (await ctx.newHandoff(from, to.agentName, { title, prompt: `Prompt for ${title}` })).handoff_id;
     }
 
     async function handoffRows(agent: TestAgent): Promise<number> {
-      const [row] = await t.db.query(`SELECT count(*)::int AS n FROM handoffs WHERE agent_id = $1`, [agent.agentId]);
+      const [row] = await ctx.db.query(`SELECT count(*)::int AS n FROM handoffs WHERE agent_id = $1`, [agent.agentId]);
       return row.n as number;
     }
 
@@ -88,7 +84,7 @@ describe('LucyAPI handoffs and sessions', () => {
       expect(Math.abs(Date.parse(res.body.created.created_at) - start)).toBeLessThan(10_000);
       await expectAudited(rid, 'HANDOFF_CREATE', f.a1b);
 
-      const [row] = await t.db.query(`SELECT agent_id, created_by_agent_id, prompt, picked_up_at FROM handoffs WHERE handoff_id = $1`, [
+      const [row] = await ctx.db.query(`SELECT agent_id, created_by_agent_id, prompt, picked_up_at FROM handoffs WHERE handoff_id = $1`, [
         res.body.created.handoff_id,
       ]);
       expect(row).toEqual({ agent_id: f.a1a.agentId, created_by_agent_id: f.a1b.agentId, prompt: 'Pick up at step 3.', picked_up_at: null });
@@ -289,7 +285,7 @@ describe('LucyAPI handoffs and sessions', () => {
       rid = newRid('h-del');
       expect((await as(f.a1b, 'delete', hpath(f.a1a, `/${h3}`), undefined, rid).expect(200)).body).toEqual({ deleted: h3 });
       await expectAudited(rid, 'HANDOFF_DELETE', f.a1b);
-      expect(await t.db.query(`SELECT 1 FROM handoffs WHERE handoff_id = $1`, [h3])).toEqual([]);
+      expect(await ctx.db.query(`SELECT 1 FROM handoffs WHERE handoff_id = $1`, [h3])).toEqual([]);
 
       // Sender after pickup: 403.
       const h4 = await handoff(f.a1b, f.a1a, 'sender too late');
@@ -326,12 +322,12 @@ describe('LucyAPI handoffs and sessions', () => {
       const winner = results[winnerIndex];
       expect(winner.body.picked_up.handoff_id).toBe(id);
 
-      const events = await t.db.query(
+      const events = await ctx.db.query(
         `SELECT request_id, agent_id FROM audit_events WHERE event_type = 'HANDOFF_PICKUP' AND (meta->>'handoff_id')::int = $1`,
         [id],
       );
       expect(events).toEqual([{ request_id: rids[winnerIndex], agent_id: f.a1a.agentId }]);
-      const [row] = await t.db.query(`SELECT picked_up_at FROM handoffs WHERE handoff_id = $1`, [id]);
+      const [row] = await ctx.db.query(`SELECT picked_up_at FROM handoffs WHERE handoff_id = $1`, [id]);
       expect(new Date(row.picked_up_at as string).toISOString()).toBe(winner.body.picked_up.picked_up_at);
     });
   });
@@ -346,7 +342,7 @@ describe('LucyAPI handoffs and sessions', () => {
       f = await fixture();
       // A1b sent N handoffs to A1a, one second apart (oldest first = in pkid order); inserted directly.
       queue = (
-        await t.db.query(
+        await ctx.db.query(
           `INSERT INTO handoffs (user_id, agent_id, created_by_agent_id, title, prompt, created_at)
            SELECT $1, $2, $3, 'h' || i, 'p', now() - make_interval(secs => $4 - i) FROM generate_series(1, $4) AS i
            RETURNING handoff_id`,
@@ -388,12 +384,11 @@ describe('LucyAPI handoffs and sessions', () => {
     beforeAll(async () => {
       f = await fixture();
     });
-    refuseAuditFor(() => t);
+    refuseAuditFor(() => ctx.app);
 
     it('when the audit insert fails, handoff create, pickup and delete and session create and notes roll back (500)', async () => {
-      const h = (await as(f.a1b, 'post', `/agents/${f.a1a.agentName}/handoffs`, { title: 'Kept', prompt: 'p' }).expect(201)).body.created
-        .handoff_id as number;
-      const s = (await as(f.a1a, 'post', '/sessions', { project: 'kept' }).expect(201)).body.session_id as number;
+      const h = (await ctx.newHandoff(f.a1b, f.a1a.agentName, { title: 'Kept', prompt: 'p' })).handoff_id;
+      const s = (await ctx.newSession(f.a1a, { project: 'kept' })).session_id;
       const cases: [TestAgent, Method, string, Record<string, unknown> | undefined][] = [
         [f.a1b, 'post', `/agents/${f.a1a.agentName}/handoffs`, { title: 'Ghost', prompt: 'p' }],
         [f.a1a, 'put', `/agents/${f.a1a.agentName}/handoffs/${h}/pickup`, undefined],
@@ -407,12 +402,12 @@ describe('LucyAPI handoffs and sessions', () => {
         expect({ method, path, status: res.status }).toEqual({ method, path, status: 500 });
         expect(res.text).not.toContain('audit refused');
         // The 500 is the refused audit event (its cause is logged with the request id), not some other failure.
-        expect({ path, logged: t.logs.some((l) => l.includes(rid) && l.includes('audit refused by test')) }).toEqual({ path, logged: true });
+        expect({ path, logged: ctx.logs.some((l) => l.includes(rid) && l.includes('audit refused by test')) }).toEqual({ path, logged: true });
       }
-      expect(await t.db.query(`SELECT handoff_id, title, picked_up_at FROM handoffs WHERE agent_id = $1`, [f.a1a.agentId])).toEqual([
+      expect(await ctx.db.query(`SELECT handoff_id, title, picked_up_at FROM handoffs WHERE agent_id = $1`, [f.a1a.agentId])).toEqual([
         { handoff_id: h, title: 'Kept', picked_up_at: null },
       ]);
-      expect(await t.db.query(`SELECT session_id, project, notes FROM sessions WHERE agent_id = $1`, [f.a1a.agentId])).toEqual([
+      expect(await ctx.db.query(`SELECT session_id, project, notes FROM sessions WHERE agent_id = $1`, [f.a1a.agentId])).toEqual([
         { session_id: s, project: 'kept', notes: null },
       ]);
       // With an ordinary request id the pickup goes through (exactly once, as ever).
@@ -429,7 +424,7 @@ describe('LucyAPI handoffs and sessions', () => {
     });
 
     async function sessionCount(agent: TestAgent): Promise<number> {
-      const [row] = await t.db.query(`SELECT count(*)::int AS n FROM sessions WHERE agent_id = $1`, [agent.agentId]);
+      const [row] = await ctx.db.query(`SELECT count(*)::int AS n FROM sessions WHERE agent_id = $1`, [agent.agentId]);
       return row.n as number;
     }
 
@@ -452,7 +447,7 @@ describe('LucyAPI handoffs and sessions', () => {
       });
       expect(Math.abs(Date.parse(res.body.started_at) - start)).toBeLessThan(10_000);
       await expectAudited(rid, 'SESSION_CREATE', f.a1a);
-      const [row] = await t.db.query(`SELECT agent_id, user_id, project FROM sessions WHERE session_id = $1`, [res.body.session_id]);
+      const [row] = await ctx.db.query(`SELECT agent_id, user_id, project FROM sessions WHERE session_id = $1`, [res.body.session_id]);
       expect(row).toEqual({ agent_id: f.a1a.agentId, user_id: f.a1a.userId, project: null });
     });
 
@@ -506,19 +501,18 @@ describe('LucyAPI handoffs and sessions', () => {
       expect((await as(g.a2, 'get', '/sessions/last').expect(200)).body).toEqual({ last_session: null });
 
       // "Later" means started later, not created later.
-      await t.db.query(`UPDATE sessions SET started_at = now() - interval '1 day' WHERE session_id = $1`, [second.body.session_id]);
+      await ctx.db.query(`UPDATE sessions SET started_at = now() - interval '1 day' WHERE session_id = $1`, [second.body.session_id]);
       expect((await as(g.a1a, 'get', '/sessions/last').expect(200)).body.last_session.session_id).toBe(first.body.session_id);
     });
 
     it('PUT /sessions/{id}/notes sets notes and null clears them; audited', async () => {
-      const s = await as(f.a1b, 'post', '/sessions', {}).expect(201);
-      const id = s.body.session_id as number;
+      const id = (await ctx.newSession(f.a1b)).session_id;
 
       const rid = newRid('s-notes');
       const res = await as(f.a1b, 'put', `/sessions/${id}/notes`, { notes: 'Shipped the handoff queue.' }, rid).expect(200);
       expect(res.body).toEqual({ updated: { session_id: id, notes: 'Shipped the handoff queue.' } });
       await expectAudited(rid, 'SESSION_UPDATE', f.a1b);
-      expect((await t.db.query(`SELECT notes FROM sessions WHERE session_id = $1`, [id]))[0].notes).toBe('Shipped the handoff queue.');
+      expect((await ctx.db.query(`SELECT notes FROM sessions WHERE session_id = $1`, [id]))[0].notes).toBe('Shipped the handoff queue.');
       expect((await as(f.a1b, 'get', '/sessions/last').expect(200)).body.last_session).toMatchObject({
         session_id: id,
         notes: 'Shipped the handoff queue.',
@@ -526,7 +520,7 @@ describe('LucyAPI handoffs and sessions', () => {
 
       const cleared = await as(f.a1b, 'put', `/sessions/${id}/notes`, { notes: null }).expect(200);
       expect(cleared.body).toEqual({ updated: { session_id: id, notes: null } });
-      expect((await t.db.query(`SELECT notes FROM sessions WHERE session_id = $1`, [id]))[0].notes).toBeNull();
+      expect((await ctx.db.query(`SELECT notes FROM sessions WHERE session_id = $1`, [id]))[0].notes).toBeNull();
 
       for (const body of [{}, { notes: 5 }, { notes: 'n'.repeat(100_001) }, 'text', []]) {
         const bad = newRid('s-notes-bad');
@@ -534,12 +528,11 @@ describe('LucyAPI handoffs and sessions', () => {
         expect({ body, status: r.status }).toEqual({ body, status: 422 });
         await expectNotAudited(bad);
       }
-      expect((await t.db.query(`SELECT notes FROM sessions WHERE session_id = $1`, [id]))[0].notes).toBeNull();
+      expect((await ctx.db.query(`SELECT notes FROM sessions WHERE session_id = $1`, [id]))[0].notes).toBeNull();
     });
 
     it('another agent’s session id (same user or not), or a missing one, is 404 "Session not found"', async () => {
-      const s = await as(f.a1a, 'post', '/sessions', {}).expect(201);
-      const id = s.body.session_id as number;
+      const id = (await ctx.newSession(f.a1a)).session_id;
       for (const [agent, sid] of [
         [f.a1b, id],
         [f.a2, id],
@@ -549,7 +542,7 @@ describe('LucyAPI handoffs and sessions', () => {
         expectProblem(await as(agent, 'put', `/sessions/${sid}/notes`, { notes: 'not mine' }, rid), 404, SESSION_NOT_FOUND);
         await expectNotAudited(rid);
       }
-      expect((await t.db.query(`SELECT notes FROM sessions WHERE session_id = $1`, [id]))[0].notes).toBeNull();
+      expect((await ctx.db.query(`SELECT notes FROM sessions WHERE session_id = $1`, [id]))[0].notes).toBeNull();
       expectProblem(await as(f.a1a, 'put', '/sessions/abc/notes', { notes: 'x' }), 422);
     });
 
@@ -561,7 +554,7 @@ describe('LucyAPI handoffs and sessions', () => {
         ['get', '/handoffs/sent'],
         ['get', `/agents/${f.a1a.agentName}/handoffs`],
       ] as [Method, string][]) {
-        const res = await t.http()[method](path).send({});
+        const res = await ctx.http()[method](path).send({});
         expect({ method, path, status: res.status }).toEqual({ method, path, status: 401 });
       }
     });

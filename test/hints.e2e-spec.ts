@@ -1,131 +1,22 @@
-import type { Response, Test } from 'supertest';
-import { agentRequests, AUDIT_FAIL, expectProblem, Method, newRid, problem, refuseAuditFor, ThreeUsers, threeUsers } from './support/agent-requests';
-import { startTestApp, TestAgent, TestApp, uniqueName } from './support/test-app';
+import { AUDIT_FAIL, Method, newRid, refuseAuditFor } from './support/agent-requests';
+import { useFixtures } from './support/fixtures';
+import { HINT_NOT_FOUND, PARENT_NOT_FOUND, NO_FIELDS, ISO_UTC, MISSING, Fixture, ListedHint, hintIds, hintFixtures } from './support/hints';
+import { expectProblem, problem } from './support/problems';
+import { TestAgent } from './support/test-app';
 
 /*
  * LucyAPI hint categories and hints (spec §1.7, §3.10, §5.8 with the bracketed
  * fixes): categories are root hints (their own category), children inherit the
- * category, hints are shared by category and a sharee's hint belongs to the
- * category's owner; the sharing matrix, audit in the owner's tenant, rollback
- * when the audit insert fails, and subtree deletes racing child creates, over
- * HTTP against real PostgreSQL. Fixtures: user U1 with agents A1a and A1b,
- * user U2 with A2, user U3 with A3. Expected texts are written out here, never
- * imported from src/.
+ * category; audit in the owner's tenant, rollback when the audit insert fails, and
+ * subtree deletes racing child creates, over HTTP against real PostgreSQL. Sharing
+ * by category: hints-sharing. Fixtures: user U1 with agents A1a and A1b, user U2
+ * with A2, user U3 with A3. Expected texts are written out here, never imported from src/.
  */
 
-const HINT_NOT_FOUND = 'Hint not found';
-const PARENT_NOT_FOUND = 'Parent hint not found';
-const NO_FIELDS = 'No fields to update';
-const NOT_OWNER = 'Object not found or you are not the owner';
-const NOT_A_CATEGORY = 'Only a hint category (a root hint) can be shared';
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
-/** An id no test creates (PostgreSQL integer maximum). */
-const MISSING = 2_147_483_647;
-
-type Fixture = ThreeUsers;
-
-interface ListedHint {
-  hint_id: number;
-  parent_id: number;
-  title: string;
-  description: string | null;
-  hint_category_id: number;
-  sort_order: number;
-  created_at: string;
-  updated_at: string;
-  access: 'owned' | 'shared';
-  permission_level: number;
-}
-
-const hintIds = (hints: { hint_id: number }[]) => hints.map((h) => h.hint_id);
-
-describe('LucyAPI hint categories and hints', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(() => t.close());
-  const { as, expectNotAudited, expectOnlyShareNameLookup } = agentRequests(() => t);
-
-  /** U1 with A1a and A1b; U2 with A2; U3 with A3. */
-  const fixture = (): Promise<Fixture> => threeUsers(t);
-
-  async function createCategory(agent: TestAgent, title = uniqueName('category'), description?: string): Promise<number> {
-    const res = await as(agent, 'post', '/hint_categories', { title, description }).expect(201);
-    return res.body.created.hint_id as number;
-  }
-
-  async function createHint(agent: TestAgent, parentId: number, title = uniqueName('hint'), description?: string): Promise<number> {
-    const res = await as(agent, 'post', '/hints', { title, description, parent_id: parentId }).expect(201);
-    return res.body.created.hint_id as number;
-  }
-
-  async function share(owner: TestAgent, to: TestAgent, categoryId: number, level: number): Promise<number> {
-    const res = await as(owner, 'post', '/sharing', {
-      object_type_id: 2,
-      object_id: categoryId,
-      shared_to_user_name: to.userName,
-      permission_level: level,
-    }).expect(201);
-    return res.body.shared.share_id as number;
-  }
-
-  async function hintRow(hintId: number): Promise<{ user_id: string; parent_id: number; hint_category_id: number; title: string; description: string | null } | undefined> {
-    const rows = await t.db.query(`SELECT user_id, parent_id, hint_category_id, title, description FROM hints WHERE hint_id = $1`, [hintId]);
-    return rows[0];
-  }
-
-  async function hintCount(agent: TestAgent): Promise<number> {
-    const [row] = await t.db.query(`SELECT count(*)::int AS n FROM hints WHERE user_id = $1`, [agent.userId]);
-    return row.n as number;
-  }
-
-  async function hintUpdatedAt(hintId: number): Promise<number> {
-    const [row] = await t.db.query(`SELECT updated_at FROM hints WHERE hint_id = $1`, [hintId]);
-    return (row.updated_at as Date).getTime();
-  }
-
-  /** Everything stored about a category: its hints and the shares of it. */
-  async function snapshot(categoryId: number) {
-    return {
-      hints: await t.db.query(
-        `SELECT hint_id, user_id, parent_id, hint_category_id, title, description, sort_order, created_at, updated_at
-           FROM hints WHERE hint_category_id = $1 ORDER BY hint_id`,
-        [categoryId],
-      ),
-      shares: await t.db.query(
-        `SELECT share_id, shared_by_user_id, shared_to_user_id, permission_level, updated_at FROM shared_objects WHERE hint_id = $1 ORDER BY share_id`,
-        [categoryId],
-      ),
-    };
-  }
-
-  /** Hints whose parent is not a hint of the same category (must never exist), and shares of missing hints. */
-  async function orphans() {
-    const [row] = await t.db.query(`
-      SELECT
-        (SELECT count(*)::int FROM hints c
-          WHERE c.parent_id <> 0
-            AND NOT EXISTS (SELECT 1 FROM hints p WHERE p.hint_id = c.parent_id AND p.hint_category_id = c.hint_category_id)) AS hints,
-        (SELECT count(*)::int FROM hints c WHERE c.parent_id = 0 AND c.hint_category_id <> c.hint_id) AS roots,
-        (SELECT count(*)::int FROM shared_objects o
-          WHERE o.object_type_id = 2 AND NOT EXISTS (SELECT 1 FROM hints h WHERE h.hint_id = o.object_id)) AS shares`);
-    return row as { hints: number; roots: number; shares: number };
-  }
-  const NO_ORPHANS = { hints: 0, roots: 0, shares: 0 };
-
-  /**
-   * The one audit event of a request: in the owner's tenant, by the acting agent;
-   * a sharee's user is named as meta.acting_user_id.
-   */
-  async function expectKnowledgeAudit(rid: string, eventType: string, acting: TestAgent, owner: TestAgent, meta: Record<string, unknown>): Promise<void> {
-    const rows = await t.db.query(`SELECT event_type, agent_id, user_id, meta FROM audit_events WHERE request_id = $1 ORDER BY seq`, [rid]);
-    const expectedMeta = acting.userId === owner.userId ? meta : { ...meta, acting_user_id: acting.userId };
-    expect(rows).toEqual([{ event_type: eventType, agent_id: acting.agentId, user_id: owner.userId, meta: expectedMeta }]);
-  }
-
-  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+describe('LucyAPI hint categories and hints: create, read, update, delete', () => {
+  const ctx = useFixtures();
+  const { fixture, createCategory, createHint, share, hintRow, hintCount, hintUpdatedAt, snapshot, orphans, NO_ORPHANS, expectKnowledgeAudit, pause } = hintFixtures(ctx);
+  const { as, expectNotAudited } = ctx;
 
   // ---------------------------------------------------------------------------
   describe('creating categories and hints', () => {
@@ -143,7 +34,7 @@ describe('LucyAPI hint categories and hints', () => {
         ['post', '/hints'],
         ['post', '/hint_categories'],
       ] as [Method, string][]) {
-        const req = t.http()[method](path);
+        const req = ctx.http()[method](path);
         const res = method === 'post' ? await req.send({ title: 'x' }) : await req;
         expect({ method, path, status: res.status }).toEqual({ method, path, status: 401 });
       }
@@ -260,7 +151,7 @@ describe('LucyAPI hint categories and hints', () => {
       e1a = await createHint(f.a3, e1, 'e1a');
       await share(f.a1a, f.a2, d1, 2);
       // sort_order is honoured before hint_id among siblings.
-      await t.db.query(`UPDATE hints SET sort_order = -1 WHERE hint_id = $1`, [c1b]);
+      await ctx.db.query(`UPDATE hints SET sort_order = -1 WHERE hint_id = $1`, [c1b]);
     });
 
     it('GET /hints merges owned and shared-category hints, flat (parent_id, sort_order, hint_id), with access and permission_level', async () => {
@@ -330,7 +221,7 @@ describe('LucyAPI hint categories and hints', () => {
         ['owned', 3],
         ['owned', 3],
       ]);
-      const lonely = await t.newAgent();
+      const lonely = await ctx.newUser();
       expect((await as(lonely, 'get', '/hints').expect(200)).body).toEqual({ hints: [], total: 0, limit: 200, offset: 0 });
       expect((await as(lonely, 'get', '/hints/compact').expect(200)).body).toEqual({ hints: [], total: 0, limit: 200, offset: 0 });
     });
@@ -378,19 +269,25 @@ describe('LucyAPI hint categories and hints', () => {
       f = await fixture();
     });
 
-    it('{} (or only unknown fields) is 400 "No fields to update", before the existence check', async () => {
+    it('{} is 400 "No fields to update", before the existence check; only unknown fields is a 422 naming them', async () => {
       const cat = await createCategory(f.a1a);
       const child = await createHint(f.a1a, cat);
       const foreign = await createCategory(f.a2);
       const before = await snapshot(cat);
       for (const [id, body] of [
         [cat, {}],
-        [child, { unknown: 'x' }],
         [MISSING, {}],
         [foreign, {}],
       ] as [number, Record<string, unknown>][]) {
         const rid = newRid('h-update-empty');
         expectProblem(await as(f.a1a, 'put', `/hints/${id}`, body, rid), 400, NO_FIELDS);
+        await expectNotAudited(rid);
+      }
+      for (const id of [child, MISSING]) {
+        const rid = newRid('h-update-unknown');
+        const res = await as(f.a1a, 'put', `/hints/${id}`, { unknown: 'x' }, rid);
+        expectProblem(res, 422, { detail: 'unknown is not a known field', code: 'validation_failed', errors: true });
+        expect(res.body.errors).toEqual([{ field: 'unknown', message: 'unknown is not a known field' }]);
         await expectNotAudited(rid);
       }
       expect(await snapshot(cat)).toEqual(before);
@@ -435,12 +332,21 @@ describe('LucyAPI hint categories and hints', () => {
       expect(await snapshot(foreign)).toEqual(foreignBefore);
     });
 
-    it('PUT cannot move a hint: parent_id and hint_category_id in the body are ignored', async () => {
+    it('PUT cannot move a hint: parent_id and hint_category_id in the body are refused (422 naming them); nothing changes', async () => {
       const cat = await createCategory(f.a1a);
       const other = await createCategory(f.a1a);
       const child = await createHint(f.a1a, cat, 'Stays');
-      await as(f.a1a, 'put', `/hints/${child}`, { title: 'Renamed', parent_id: other, hint_category_id: other }).expect(200);
-      expect(await hintRow(child)).toMatchObject({ title: 'Renamed', parent_id: cat, hint_category_id: cat });
+      const before = await snapshot(cat);
+      const rid = newRid('h-update-move');
+      const res = await as(f.a1a, 'put', `/hints/${child}`, { title: 'Renamed', parent_id: other, hint_category_id: other }, rid);
+      expectProblem(res, 422, { code: 'validation_failed', errors: true });
+      expect(res.body.errors).toEqual([
+        { field: 'parent_id', message: 'parent_id is not a known field' },
+        { field: 'hint_category_id', message: 'hint_category_id is not a known field' },
+      ]);
+      await expectNotAudited(rid);
+      expect(await hintRow(child)).toMatchObject({ title: 'Stays', parent_id: cat, hint_category_id: cat });
+      expect(await snapshot(cat)).toEqual(before);
     });
   });
 
@@ -494,7 +400,7 @@ describe('LucyAPI hint categories and hints', () => {
       expect(res.body).toEqual({ deleted: cat, descendants_deleted: 4 });
       await expectKnowledgeAudit(rid, 'HINT_DELETE', f.a1a, f.a1a, { hint_id: cat, descendants_deleted: 4 });
       expect(await snapshot(cat)).toEqual({ hints: [], shares: [] });
-      expect(await t.db.query(`SELECT count(*)::int AS n FROM shared_objects WHERE object_type_id = 2 AND object_id = $1`, [cat])).toEqual([{ n: 0 }]);
+      expect(await ctx.db.query(`SELECT count(*)::int AS n FROM shared_objects WHERE object_type_id = 2 AND object_id = $1`, [cat])).toEqual([{ n: 0 }]);
       expect(await snapshot(kept)).toEqual(keptBefore);
       expect(await orphans()).toEqual(NO_ORPHANS);
       expect((await as(f.a2, 'get', '/sharing/to-me').expect(200)).body.shares.map((s: { object_id: number }) => s.object_id)).toEqual([kept]);
@@ -516,241 +422,13 @@ describe('LucyAPI hint categories and hints', () => {
   });
 
   // ---------------------------------------------------------------------------
-  describe('sharing (by category)', () => {
-    let f: Fixture;
-
-    beforeAll(async () => {
-      f = await fixture();
-    });
-
-    interface Ctx {
-      cat: number;
-      a: number;
-      a1: number;
-      b: number;
-    }
-
-    interface Op {
-      name: string;
-      /** The share level needed; 'owner' for operations no share allows. */
-      required: 1 | 2 | 3 | 'owner';
-      denied: string;
-      status: number;
-      run: (c: Ctx, rid: string) => Test;
-      /** Checks the effect of an allowed request (a write also checks its audit event). */
-      allowed: (c: Ctx, res: Response, rid: string, level: number) => Promise<void>;
-      /** A share by user name: the name it looks up, whose SHARE_NAME_LOOKUP event is all a denial records. */
-      lookedUpName?: () => string;
-    }
-
-    /** A fresh category of U1: a with child a1, b; shared to U3 at level 1 and to U2 at `level` (0 = not shared). */
-    async function matrixCategory(level: number): Promise<Ctx> {
-      const cat = await createCategory(f.a1a, 'Shared category', 'd');
-      const a = await createHint(f.a1a, cat, 'a');
-      const a1 = await createHint(f.a1a, a, 'a1');
-      const b = await createHint(f.a1a, cat, 'b');
-      await share(f.a1a, f.a3, cat, 1);
-      if (level > 0) await share(f.a1a, f.a2, cat, level);
-      return { cat, a, a1, b };
-    }
-
-    it(`only a category (a root hint) can be shared: a child is 422 "${NOT_A_CATEGORY}"; another user’s hint is 404`, async () => {
-      const c = await matrixCategory(0);
-      const before = await snapshot(c.cat);
-      for (const id of [c.a, c.a1]) {
-        const rid = newRid('share-child');
-        const res = await as(f.a1a, 'post', '/sharing', { object_type_id: 2, object_id: id, shared_to_user_id: f.a2.userId, permission_level: 3 }, rid);
-        expectProblem(res, 422, NOT_A_CATEGORY);
-        await expectNotAudited(rid);
-      }
-      expect(await t.db.query(`SELECT count(*)::int AS n FROM shared_objects WHERE hint_id IN ($1, $2)`, [c.a, c.a1])).toEqual([{ n: 0 }]);
-      expect(await snapshot(c.cat)).toEqual(before);
-      expectProblem(await as(f.a2, 'get', `/hints/${c.a}`), 404, HINT_NOT_FOUND);
-      const u2own = await createCategory(f.a2);
-      expectProblem(
-        await as(f.a1a, 'post', '/sharing', { object_type_id: 2, object_id: u2own, shared_to_user_id: f.a3.userId, permission_level: 1 }),
-        404,
-        NOT_OWNER,
-      );
-    });
-
-    const ops: Op[] = [
-      {
-        name: 'get root',
-        required: 1,
-        denied: HINT_NOT_FOUND,
-        status: 200,
-        run: (c, rid) => as(f.a2, 'get', `/hints/${c.cat}`, undefined, rid),
-        allowed: (c, res) => {
-          expect(res.body.node).toMatchObject({ hint_id: c.cat, title: 'Shared category', hint_category_id: c.cat });
-          expect(hintIds(res.body.children)).toEqual([c.a, c.b]);
-          return Promise.resolve();
-        },
-      },
-      {
-        name: 'get grandchild',
-        required: 1,
-        denied: HINT_NOT_FOUND,
-        status: 200,
-        run: (c, rid) => as(f.a2, 'get', `/hints/${c.a1}`, undefined, rid),
-        allowed: (c, res) => {
-          expect(res.body).toEqual({ node: expect.objectContaining({ hint_id: c.a1, parent_id: c.a, hint_category_id: c.cat }), children: [] });
-          return Promise.resolve();
-        },
-      },
-      {
-        name: 'update root',
-        required: 2,
-        denied: HINT_NOT_FOUND,
-        status: 200,
-        run: (c, rid) => as(f.a2, 'put', `/hints/${c.cat}`, { title: 'Root by U2' }, rid),
-        allowed: async (c, res, rid) => {
-          expect(res.body).toEqual({ updated: { hint_id: c.cat, title: 'Root by U2' } });
-          expect(await hintRow(c.cat)).toMatchObject({ user_id: f.a1a.userId, title: 'Root by U2' });
-          await expectKnowledgeAudit(rid, 'HINT_UPDATE', f.a2, f.a1a, { hint_id: c.cat });
-        },
-      },
-      {
-        name: 'update child',
-        required: 2,
-        denied: HINT_NOT_FOUND,
-        status: 200,
-        run: (c, rid) => as(f.a2, 'put', `/hints/${c.a1}`, { description: 'by U2' }, rid),
-        allowed: async (c, res, rid) => {
-          expect(res.body).toEqual({ updated: { hint_id: c.a1, title: 'a1' } });
-          expect(await hintRow(c.a1)).toMatchObject({ user_id: f.a1a.userId, description: 'by U2' });
-          await expectKnowledgeAudit(rid, 'HINT_UPDATE', f.a2, f.a1a, { hint_id: c.a1 });
-        },
-      },
-      {
-        name: 'create child',
-        required: 2,
-        denied: PARENT_NOT_FOUND,
-        status: 201,
-        run: (c, rid) => as(f.a2, 'post', '/hints', { title: 'By U2', parent_id: c.a1 }, rid),
-        allowed: async (c, res, rid) => {
-          const id = res.body.created.hint_id as number;
-          expect(res.body).toEqual({ created: { hint_id: id, parent_id: c.a1, title: 'By U2', hint_category_id: c.cat } });
-          // The new hint belongs to the category's owner (U1), not to U2.
-          expect(await hintRow(id)).toEqual({ user_id: f.a1a.userId, parent_id: c.a1, hint_category_id: c.cat, title: 'By U2', description: null });
-          const u1 = (await as(f.a1a, 'get', '/hints').expect(200)).body.hints as ListedHint[];
-          expect(u1.find((h) => h.hint_id === id)).toMatchObject({ access: 'owned', permission_level: 3 });
-          const u2 = (await as(f.a2, 'get', '/hints').expect(200)).body.hints as ListedHint[];
-          expect(u2.find((h) => h.hint_id === id)).toMatchObject({ access: 'shared' });
-          await expectKnowledgeAudit(rid, 'HINT_CREATE', f.a2, f.a1a, { hint_id: id, parent_id: c.a1 });
-        },
-      },
-      {
-        name: 'delete child subtree',
-        required: 3,
-        denied: HINT_NOT_FOUND,
-        status: 200,
-        run: (c, rid) => as(f.a2, 'delete', `/hints/${c.a}`, undefined, rid),
-        allowed: async (c, res, rid) => {
-          expect(res.body).toEqual({ deleted: c.a, descendants_deleted: 1 });
-          expect(hintIds((await snapshot(c.cat)).hints)).toEqual([c.cat, c.b]);
-          await expectKnowledgeAudit(rid, 'HINT_DELETE', f.a2, f.a1a, { hint_id: c.a, descendants_deleted: 1 });
-        },
-      },
-      {
-        name: 'delete root',
-        required: 'owner',
-        denied: HINT_NOT_FOUND,
-        status: 200,
-        run: (c, rid) => as(f.a2, 'delete', `/hints/${c.cat}`, undefined, rid),
-        allowed: () => Promise.resolve(),
-      },
-      {
-        name: 'share onward to U3',
-        required: 'owner',
-        denied: NOT_OWNER,
-        status: 200,
-        run: (c, rid) => as(f.a2, 'post', '/sharing', { object_type_id: 2, object_id: c.cat, shared_to_user_name: f.a3.userName, permission_level: 3 }, rid),
-        lookedUpName: () => f.a3.userName,
-        allowed: () => Promise.resolve(),
-      },
-    ];
-
-    it.each([0, 1, 2, 3])('share level %i: allowed exactly as the level permits; every denial is a 404, changes nothing, audits nothing but a share by name’s lookup', async (level) => {
-      const list = await matrixCategory(level);
-      const listed = (await as(f.a2, 'get', '/hints').expect(200)).body.hints as ListedHint[];
-      const compact = (await as(f.a2, 'get', '/hints/compact').expect(200)).body.hints as { hint_id: number }[];
-      const expected = [list.cat, list.a, list.b, list.a1];
-      if (level === 0) {
-        for (const id of expected) expect(hintIds(listed)).not.toContain(id);
-        for (const id of expected) expect(hintIds(compact)).not.toContain(id);
-      } else {
-        const mine = listed.filter((h) => h.hint_category_id === list.cat);
-        expect(hintIds(mine).sort((a, b) => a - b)).toEqual([...expected].sort((a, b) => a - b));
-        for (const h of mine) expect({ id: h.hint_id, access: h.access, level: h.permission_level }).toEqual({ id: h.hint_id, access: 'shared', level });
-        expect(hintIds(compact)).toEqual(expect.arrayContaining(expected));
-      }
-
-      for (const op of ops) {
-        const c = await matrixCategory(level);
-        const before = await snapshot(c.cat);
-        const rid = newRid('matrix');
-        const res = await op.run(c, rid);
-        const allowed = typeof op.required === 'number' && level >= op.required;
-        if (allowed) {
-          expect({ op: op.name, level, status: res.status }).toEqual({ op: op.name, level, status: op.status });
-          await op.allowed(c, res, rid, level);
-        } else {
-          expect({ op: op.name, level, ...problem(res) }).toEqual({ op: op.name, level, status: 404, detail: op.denied });
-          if (op.lookedUpName) await expectOnlyShareNameLookup(rid, f.a2, op.lookedUpName(), true);
-          else await expectNotAudited(rid);
-          expect({ op: op.name, level, state: await snapshot(c.cat) }).toEqual({ op: op.name, level, state: before });
-        }
-      }
-    });
-
-    it('level 3: U2 may delete a grandchild and a child subtree, never the root; the owner then deletes the root and U2 loses it all', async () => {
-      const c = await matrixCategory(3);
-      const byU2 = await createHint(f.a2, c.b, 'by U2 under b');
-      expect(await hintRow(byU2)).toMatchObject({ user_id: f.a1a.userId, hint_category_id: c.cat });
-
-      expect((await as(f.a2, 'delete', `/hints/${c.a1}`).expect(200)).body).toEqual({ deleted: c.a1, descendants_deleted: 0 });
-      expect((await as(f.a2, 'delete', `/hints/${c.b}`).expect(200)).body).toEqual({ deleted: c.b, descendants_deleted: 1 });
-      const before = await snapshot(c.cat);
-      const rid = newRid('sharee-delete-root');
-      expectProblem(await as(f.a2, 'delete', `/hints/${c.cat}`, undefined, rid), 404, HINT_NOT_FOUND);
-      await expectNotAudited(rid);
-      expect(await snapshot(c.cat)).toEqual(before);
-      expect(hintIds(before.hints)).toEqual([c.cat, c.a]);
-
-      const ownerRid = newRid('owner-delete-root');
-      expect((await as(f.a1b, 'delete', `/hints/${c.cat}`, undefined, ownerRid).expect(200)).body).toEqual({ deleted: c.cat, descendants_deleted: 1 });
-      await expectKnowledgeAudit(ownerRid, 'HINT_DELETE', f.a1b, f.a1a, { hint_id: c.cat, descendants_deleted: 1 });
-      expect(await snapshot(c.cat)).toEqual({ hints: [], shares: [] });
-      for (const id of [c.cat, c.a]) expectProblem(await as(f.a2, 'get', `/hints/${id}`), 404, HINT_NOT_FOUND);
-      expect(await orphans()).toEqual(NO_ORPHANS);
-    });
-
-    it('re-sharing at a lower level takes effect at once; a recipient who leaves loses access', async () => {
-      const c = await matrixCategory(2);
-      await as(f.a2, 'put', `/hints/${c.a}`, { title: 'edited at 2' }).expect(200);
-      await as(f.a1a, 'post', '/sharing', { object_type_id: 2, object_id: c.cat, shared_to_user_id: f.a2.userId, permission_level: 1 }).expect(200);
-      expectProblem(await as(f.a2, 'put', `/hints/${c.a}`, { title: 'edited at 1' }), 404, HINT_NOT_FOUND);
-      expectProblem(await as(f.a2, 'post', '/hints', { title: 'child at 1', parent_id: c.a }), 404, PARENT_NOT_FOUND);
-      expect((await hintRow(c.a))?.title).toBe('edited at 2');
-
-      const [row] = await t.db.query(`SELECT share_id FROM shared_objects WHERE hint_id = $1 AND shared_to_user_id = $2`, [c.cat, f.a2.userId]);
-      expect((await as(f.a2, 'delete', `/sharing/${row.share_id}`).expect(200)).body).toEqual({ left: row.share_id });
-      expectProblem(await as(f.a2, 'get', `/hints/${c.cat}`), 404, HINT_NOT_FOUND);
-      expect(hintIds((await as(f.a2, 'get', '/hints').expect(200)).body.hints)).not.toContain(c.cat);
-      // U3's level-1 share is untouched.
-      await as(f.a3, 'get', `/hints/${c.a1}`).expect(200);
-    });
-  });
-
-  // ---------------------------------------------------------------------------
   describe('rollback when the audit insert fails', () => {
     let f: Fixture;
 
     beforeAll(async () => {
       f = await fixture();
     });
-    refuseAuditFor(() => t);
+    refuseAuditFor(() => ctx.app);
 
     it('category and hint create, update and delete (by the owner or a sharee) answer 500 and change nothing', async () => {
       const cat = await createCategory(f.a1a, 'Kept', 'Kept d');

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
-import { connectMcp } from './support/mcp-client';
+import { useFixtures } from './support/fixtures';
 import { hostileJson, objectText, oddIntegerSpelling, outOfRange, PROTOTYPE_KEYS } from './support/hostile-json';
-import { startTestApp, TestAgent, TestApp } from './support/test-app';
+import type { TestAgent, TestApp } from './support/test-app';
 
 /**
  * Every REST operation of the OpenAPI document and every MCP tool of tools/list,
@@ -11,7 +11,8 @@ import { startTestApp, TestAgent, TestApp } from './support/test-app';
  * depths, non-finite and huge numbers, out-of-range integers, odd integer
  * spellings, empty and non-JSON bodies, lone surrogates and U+0000. Each must
  * be refused with a 422 problem (or an isError result) that names a field it
- * was sent in, with no error-level log line, and nothing stored.
+ * was sent in (a body sent with a non-JSON Content-Type: a 415 saying to send
+ * JSON), with no error-level log line, and nothing stored.
  *
  * Runs FUZZ_RUNS cases per operation and tool (default 12) from FUZZ_SEED.
  */
@@ -48,6 +49,8 @@ interface Operation {
 interface Attempt {
   describe: string;
   fields: string[];
+  /** A body sent with a non-JSON Content-Type: refused with a 415 (send it as JSON), not a 422. */
+  notJson?: boolean;
   send(): Promise<Response>;
 }
 
@@ -62,16 +65,14 @@ const BODY_CONTENT_TYPES = [
   'application/octet-stream',
 ];
 
-let t: TestApp;
+const ctx = useFixtures();
 let agent: TestAgent;
 let document: { paths: Record<string, Record<string, Record<string, unknown>>>; components: { schemas: Record<string, Schema> } };
 
 beforeAll(async () => {
-  t = await startTestApp();
-  agent = await t.newAgent();
-  document = (await t.http().get('/docs-json').expect(200)).body;
+  agent = await ctx.newUser();
+  document = (await ctx.http().get('/docs-json').expect(200)).body;
 });
-afterAll(() => t.close());
 
 const resolve = (schema: Schema | undefined): Schema | undefined =>
   schema?.$ref ? document.components.schemas[schema.$ref.split('/').pop()!] : schema;
@@ -132,8 +133,8 @@ function regressionMembers(properties: Record<string, Schema>): [string, string]
 
 function request(op: Operation, pathValues: Record<string, string>, query = ''): ReturnType<ReturnType<TestApp['http']>['get']> {
   const url = op.path.replace(/\{(\w+)\}/g, (_m, name: string) => pathValues[name]) + query;
-  const req = t.http()[op.method](url);
-  if (op.access === 'admin') req.set('Authorization', `Bearer ${t.adminToken}`);
+  const req = ctx.http()[op.method](url);
+  if (op.access === 'admin') req.set('Authorization', `Bearer ${ctx.adminToken}`);
   else if (op.access !== 'public') req.set('X-Api-Key', agent.apiKey);
   return req;
 }
@@ -159,11 +160,12 @@ function restTarget(op: Operation): Target | null {
       hostileMembers(op.body.properties ?? {}).map(bodyAttempt),
       fc
         .tuple(fc.constantFrom(...BODY_CONTENT_TYPES), fc.constantFrom('', '{}', '{"title":"x"}'))
-        // An empty body counts as none whatever its Content-Type; a body that is not sent as JSON is none either.
+        // An empty body counts as none whatever its Content-Type (a 422); a body that is not sent as JSON is a 415.
         .filter(([type, raw]) => raw === '' || !type?.includes('json'))
         .map(([type, raw]) => ({
           describe: `body ${JSON.stringify(raw)} as ${type ?? 'no Content-Type'}`,
           fields: ['body'],
+          notJson: raw !== '',
           send: () => {
             const req = request(op, validPath);
             return (type ? req.set('Content-Type', type) : req).send(raw);
@@ -217,7 +219,7 @@ function toolTarget(tool: { name: string; inputSchema: { properties?: Record<str
     describe: objectText(members),
     fields: members.map(([name]) => name),
     send: () =>
-      t
+      ctx
         .http()
         .post('/mcp')
         .set('Content-Type', 'application/json')
@@ -231,14 +233,14 @@ function toolTarget(tool: { name: string; inputSchema: { properties?: Record<str
 
 /** A digest of every table a request could write (the sealer's chain and key/agent last-use times excluded). */
 async function fingerprint(): Promise<string> {
-  const tables: { name: string }[] = await t.db.query(
+  const tables: { name: string }[] = await ctx.db.query(
     `SELECT table_name AS name FROM information_schema.tables
       WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
         AND table_name NOT IN ('audit_chain', 'audit_chain_anchors', 'audit_seal_state') ORDER BY 1`,
   );
   const parts = await Promise.all(
     tables.map(async ({ name }) => {
-      const [row] = await t.db.query(
+      const [row] = await ctx.db.query(
         `SELECT count(*) AS n, md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) AS digest
            FROM (SELECT to_jsonb(x) - 'last_used_at' - 'last_seen_at' AS r FROM "${name}" x) rows`,
       );
@@ -250,7 +252,7 @@ async function fingerprint(): Promise<string> {
 
 /** Error-level (and worse) log lines written since `from`. */
 function errorLogsSince(from: number): string[] {
-  return t.logs.slice(from).filter((line) => (JSON.parse(line) as { level: number }).level >= 50);
+  return ctx.logs.slice(from).filter((line) => (JSON.parse(line) as { level: number }).level >= 50);
 }
 
 interface FieldError {
@@ -265,10 +267,20 @@ function expectRefused(what: string, status: number, body: { code?: string; erro
   if (!verdict) throw new Error(`${what}: expected a 422 naming one of ${fields.join(', ')}; got ${status} ${JSON.stringify(body)}`);
 }
 
+/** A body sent as anything but JSON: the 415 saying how to send it, with no field errors. */
+function expectNotJsonRefused(what: string, status: number, body: { code?: string; detail?: string; errors?: FieldError[] }): void {
+  const verdict =
+    status === 415 &&
+    body.code === 'unsupported_media_type' &&
+    body.detail === 'Send the request body as JSON, with Content-Type: application/json' &&
+    body.errors === undefined;
+  if (!verdict) throw new Error(`${what}: expected a 415 unsupported_media_type; got ${status} ${JSON.stringify(body)}`);
+}
+
 /** Runs the cases of one target; afterwards nothing may be stored and nothing logged at error level. */
 async function fuzz(target: Target, check: (what: string, a: Attempt, res: Response) => void): Promise<void> {
   const before = await fingerprint();
-  const logStart = t.logs.length;
+  const logStart = ctx.logs.length;
   await fc.assert(
     fc.asyncProperty(target.cases, async (attempt) => check(`${target.name} with ${attempt.describe}`, attempt, await attempt.send())),
     { seed: SEED, numRuns: RUNS + target.examples.length, examples: target.examples.map((e) => [e]), endOnFailure: true },
@@ -294,9 +306,8 @@ describe('hostile input, REST and MCP (property-based)', () => {
       if (op.body) walk(op.body, `${op.method} ${op.path} body`);
       for (const p of op.parameters) walk(p.schema, `${op.method} ${op.path} ${p.name}`);
     }
-    const client = await connectMcp(t.baseUrl);
+    const client = await ctx.connectMcp();
     const { tools } = await client.listTools();
-    await client.close();
     for (const tool of tools) walk(tool.inputSchema, tool.name);
     expect(unbounded).toEqual([]);
     // The walk saw the integers it should: path ids, paging and body fields, REST and MCP.
@@ -304,7 +315,7 @@ describe('hostile input, REST and MCP (property-based)', () => {
     expect(tools.find((tool) => tool.name === 'get_project')?.inputSchema.properties?.project_id).toMatchObject({ type: 'integer', maximum: 2147483647 });
   });
 
-  it('every REST operation refuses hostile bodies, parameters and empty bodies with a 422 naming the field', async () => {
+  it('every REST operation refuses hostile bodies, parameters and empty bodies with a 422 naming the field, and non-JSON bodies with a 415', async () => {
     const targets = operations()
       .map(restTarget)
       .filter((target): target is Target => target !== null);
@@ -313,15 +324,16 @@ describe('hostile input, REST and MCP (property-based)', () => {
       await fuzz(target, (what, attempt, res) => {
         if (res.status >= 500) throw new Error(`${what}: ${res.status} ${res.text}`);
         expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-        expectRefused(what, res.status, JSON.parse(res.text) as { code?: string; errors?: FieldError[] }, attempt.fields);
+        const problem = JSON.parse(res.text) as { code?: string; detail?: string; errors?: FieldError[] };
+        if (attempt.notJson) expectNotJsonRefused(what, res.status, problem);
+        else expectRefused(what, res.status, problem, attempt.fields);
       });
     }
   }, 240_000);
 
   it('every MCP tool refuses hostile arguments with an isError result naming the argument', async () => {
-    const client = await connectMcp(t.baseUrl);
+    const client = await ctx.connectMcp();
     const { tools } = await client.listTools();
-    await client.close();
     expect(tools.length).toBeGreaterThan(70);
     for (const tool of tools) {
       await fuzz(toolTarget(tool), (what, attempt, res) => {

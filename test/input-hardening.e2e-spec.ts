@@ -2,9 +2,11 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { CONFLICTING_CREDENTIALS } from '../src/common/auth/authenticator';
-import { agentRequests, expectProblem, newRid } from './support/agent-requests';
-import { connectMcp, toolJson } from './support/mcp-client';
-import { startTestApp, TestAgent, TestApp } from './support/test-app';
+import { newRid } from './support/agent-requests';
+import { useFixtures } from './support/fixtures';
+import { expectProblem } from './support/problems';
+import { toolJson } from './support/mcp-client';
+import { startTestApp, TestAgent } from './support/test-app';
 
 /**
  * One regression test per finding of the input probe (issue 14): each request
@@ -26,19 +28,14 @@ interface ToolError {
 
 const PROTOTYPE_RULE = 'is not accepted: keys named after Object.prototype members (constructor, toString, __proto__, …) or prototype are refused';
 
-let t: TestApp;
+const ctx = useFixtures();
+const { as, audit } = ctx;
 let a: TestAgent;
 let mcp: Client;
-const { as, audit } = agentRequests(() => t);
 
 beforeAll(async () => {
-  t = await startTestApp();
-  a = await t.newAgent();
-  mcp = await connectMcp(t.baseUrl, { 'X-Api-Key': a.apiKey });
-});
-afterAll(async () => {
-  await mcp.close();
-  await t.close();
+  a = await ctx.newUser();
+  mcp = await ctx.mcp(a);
 });
 
 function toolError(result: CallResult): ToolError {
@@ -50,16 +47,16 @@ function fieldErrors(res: Response): FieldError[] {
   return (JSON.parse(res.text) as { errors?: FieldError[] }).errors ?? [];
 }
 
-const errorLogs = (from: number) => t.logs.slice(from).filter((line) => (JSON.parse(line) as { level: number }).level >= 50);
+const errorLogs = (from: number) => ctx.logs.slice(from).filter((line) => (JSON.parse(line) as { level: number }).level >= 50);
 
 /** Sends raw JSON text (numbers such as 1e309 have no JSON.stringify form). */
 function sendJson(method: 'post' | 'put', path: string, text: string, key = a.apiKey) {
-  return t.http()[method](path).set('X-Api-Key', key).set('Content-Type', 'application/json').send(text);
+  return ctx.http()[method](path).set('X-Api-Key', key).set('Content-Type', 'application/json').send(text);
 }
 
 /** A raw MCP tools/call, as the SDK client cannot send it (1e309, __proto__ keys, batches). */
 function rawToolCall(body: string, key = a.apiKey) {
-  return t
+  return ctx
     .http()
     .post('/mcp')
     .set('Content-Type', 'application/json')
@@ -69,11 +66,11 @@ function rawToolCall(body: string, key = a.apiKey) {
     .send(body);
 }
 
-const count = async (sql: string, params: unknown[]) => Number((await t.db.query(sql, params))[0].n);
+const count = async (sql: string, params: unknown[]) => Number((await ctx.db.query(sql, params))[0].n);
 
 describe('keys named after Object.prototype members', () => {
   it('POST /memory/read {"user_id": {"constructor": 1}} is a 422 naming the field, not a 500, with no error log', async () => {
-    const logStart = t.logs.length;
+    const logStart = ctx.logs.length;
     const res = await as(a, 'post', '/memory/read', { user_id: { constructor: 1 }, scope: 'preferences', purpose: 'make recommendations' });
     expectProblem(res, 422, `user_id.constructor ${PROTOTYPE_RULE}`);
     expect(fieldErrors(res)).toEqual([{ field: 'user_id.constructor', message: `user_id.constructor ${PROTOTYPE_RULE}` }]);
@@ -81,7 +78,7 @@ describe('keys named after Object.prototype members', () => {
   });
 
   it('set_secret with value {"constructor": {"prototype": …}} is validation_failed, not internal_error; nothing stored', async () => {
-    const logStart = t.logs.length;
+    const logStart = ctx.logs.length;
     const error = toolError(await mcp.callTool({ name: 'set_secret', arguments: { key: 'proto', value: { constructor: { prototype: { p: 1 } } } } }));
     expect(error).toEqual({
       code: 'validation_failed',
@@ -135,7 +132,7 @@ describe('keys named after Object.prototype members', () => {
     const byId = new Map((res.body as { id: number; result: CallResult }[]).map((r) => [r.id, r.result]));
     expect(byId.get(1)?.isError).toBeFalsy();
     expect(toolError(byId.get(2)!).code).toBe('validation_failed');
-    const titles: { title: string }[] = await t.db.query(`SELECT title FROM projects WHERE title LIKE $1 ORDER BY title`, [`${title}%`]);
+    const titles: { title: string }[] = await ctx.db.query(`SELECT title FROM projects WHERE title LIKE $1 ORDER BY title`, [`${title}%`]);
     expect(titles).toEqual([{ title: `${title}-ok` }]);
   });
 });
@@ -169,7 +166,7 @@ describe('non-finite and out-of-range numbers', () => {
 
   it('the largest max_age_days is accepted and kept on the grant as sent', async () => {
     const res = await sendJson('post', '/memory/read', read('2147483647')).expect(200);
-    const [grant] = await t.db.query(`SELECT max_age_days FROM read_grants WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1`, [a.userId]);
+    const [grant] = await ctx.db.query(`SELECT max_age_days FROM read_grants WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1`, [a.userId]);
     expect(grant.max_age_days).toBe(2147483647);
     expect(res.body.revocation_token).toEqual(expect.any(String));
   });
@@ -215,13 +212,25 @@ describe('empty and non-JSON bodies', () => {
     ['application/json; charset=utf-8', ''],
     ['application/merge-patch+json', ''],
     ['text/plain', ''],
-    ['text/plain', '{"project":"x"}'],
-    ['application/x-www-form-urlencoded', 'project=x'],
   ])('POST /sessions as %s with body %j is a 422 (a body is required whatever the headers); no session', async (type, body) => {
     const before = await count(`SELECT count(*) AS n FROM sessions WHERE agent_id = $1`, [a.agentId]);
-    const res = await t.http().post('/sessions').set('X-Api-Key', a.apiKey).set('Content-Type', type).send(body);
+    const res = await ctx.http().post('/sessions').set('X-Api-Key', a.apiKey).set('Content-Type', type).send(body);
     expectProblem(res, 422, 'Request body must be a JSON object');
     expect(fieldErrors(res)).toEqual([{ field: 'body', message: 'Request body must be a JSON object' }]);
+    expect(await count(`SELECT count(*) AS n FROM sessions WHERE agent_id = $1`, [a.agentId])).toBe(before);
+  });
+
+  it.each([
+    ['text/plain', '{"project":"x"}'],
+    ['application/x-www-form-urlencoded', 'project=x'],
+  ])('POST /sessions as %s with body %j is a 415 (send the body as JSON); no session', async (type, body) => {
+    const before = await count(`SELECT count(*) AS n FROM sessions WHERE agent_id = $1`, [a.agentId]);
+    const res = await ctx.http().post('/sessions').set('X-Api-Key', a.apiKey).set('Content-Type', type).send(body);
+    expectProblem(res, 415, {
+      detail: 'Send the request body as JSON, with Content-Type: application/json',
+      code: 'unsupported_media_type',
+      errors: false,
+    });
     expect(await count(`SELECT count(*) AS n FROM sessions WHERE agent_id = $1`, [a.agentId])).toBe(before);
   });
 
@@ -233,15 +242,15 @@ describe('empty and non-JSON bodies', () => {
 /** A header key with a different argument, the same key twice, and REST's two headers: mcp.e2e-spec.ts and auth.e2e-spec.ts. */
 describe('conflicting credentials on MCP', () => {
   const whoami = (headers: Record<string, string>, agentKey: string) =>
-    t
+    ctx
       .http()
       .post('/mcp')
       .set({ 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'Mcp-Protocol-Version': '2025-06-18', ...headers })
       .send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: { agent_key: agentKey } } });
 
   it('a revoked or garbage header key is refused whatever the argument says', async () => {
-    const revoked = await t.newAgent();
-    await t.http().delete(`/admin/agents/${revoked.agentId}/keys/${revoked.keyId}`).set('Authorization', `Bearer ${t.adminToken}`).expect(204);
+    const revoked = await ctx.newUser();
+    await ctx.http().delete(`/admin/agents/${revoked.agentId}/keys/${revoked.keyId}`).set('Authorization', `Bearer ${ctx.adminToken}`).expect(204);
     for (const header of [revoked.apiKey, 'garbage']) {
       const res = await whoami({ 'X-Api-Key': header }, a.apiKey);
       expect(toolError(res.body.result as CallResult)).toEqual({ code: 'unauthorized', message: CONFLICTING_CREDENTIALS });
@@ -257,9 +266,8 @@ describe('conflicting credentials on MCP', () => {
 
 describe('probing user names through sharing', () => {
   it('every share attempt by name is audited with the name tried, found or not, over REST and MCP', async () => {
-    const target = await t.newAgent();
-    const project = await as(a, 'post', '/projects', { title: 'probe' }).expect(201);
-    const projectId = project.body.created.project_id as number;
+    const target = await ctx.newUser();
+    const projectId = (await ctx.newProject(a, { title: 'probe' })).project_id;
     const missing = `nobody-${randomUUID().slice(0, 8)}`;
 
     const ridMissing = newRid();
@@ -269,7 +277,7 @@ describe('probing user names through sharing', () => {
     await as(a, 'post', '/sharing', { object_type_id: 1, object_id: projectId, shared_to_user_name: ` ${target.userName.toUpperCase()} ` }, ridFound).expect(201);
     toolError(await mcp.callTool({ name: 'share_object', arguments: { object_type_id: 1, object_id: projectId, shared_to_user_name: `${missing}-mcp` } }));
 
-    const lookups: { subject: string; reason_code: string | null; agent_id: string; request_id: string }[] = await t.db.query(
+    const lookups: { subject: string; reason_code: string | null; agent_id: string; request_id: string }[] = await ctx.db.query(
       `SELECT subject, reason_code, agent_id, request_id FROM audit_events WHERE user_id = $1 AND event_type = 'SHARE_NAME_LOOKUP' ORDER BY seq`,
       [a.userId],
     );
@@ -291,7 +299,7 @@ describe('security headers', () => {
   it('JSON, problem and MCP responses carry nosniff, no framing, no referrer and a CSP that allows nothing', async () => {
     const responses = [
       await as(a, 'get', '/whoami').expect(200),
-      await t.http().get('/whoami').expect(401),
+      await ctx.http().get('/whoami').expect(401),
       await as(a, 'get', '/no-such-route').expect(404),
       await sendJson('post', '/sessions', '{"project":').expect(400),
       await rawToolCall('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{}}}').expect(200),
@@ -312,10 +320,10 @@ describe('security headers', () => {
   });
 
   it('the Swagger UI gets a CSP that lets it run its own scripts and call this API, and nothing else', async () => {
-    const res = await t.http().get('/docs/').expect(200);
+    const res = await ctx.http().get('/docs/').expect(200);
     const csp = res.headers['content-security-policy'];
     expect(csp.split(';')).toEqual(
-      expect.arrayContaining(["default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'", `connect-src 'self' ${new URL(t.config.publicBaseUrl).origin}`]),
+      expect.arrayContaining(["default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'", `connect-src 'self' ${new URL(ctx.app.config.publicBaseUrl).origin}`]),
     );
     expect(csp).not.toContain("'unsafe-eval'");
     expect(res.headers['x-content-type-options']).toBe('nosniff');
@@ -325,13 +333,13 @@ describe('security headers', () => {
     for (const [, attributes, inline] of scripts) {
       expect({ attributes, inline: inline.trim() }).toEqual({ attributes: expect.stringMatching(/^ src="\.\/[\w.-]+\.js"$/), inline: '' });
     }
-    const init = await t.http().get('/docs/swagger-ui-init.js').expect(200);
+    const init = await ctx.http().get('/docs/swagger-ui-init.js').expect(200);
     expect(init.headers['content-type']).toMatch(/javascript/);
   });
 
   it('document pages keep their own, stricter CSP', async () => {
-    const project = await as(a, 'post', '/projects', { title: 'doc' }).expect(201);
-    const res = await as(a, 'get', `/projects/${project.body.created.project_id}/document`).expect(200);
+    const project = await ctx.newProject(a, { title: 'doc' });
+    const res = await as(a, 'get', `/projects/${project.project_id}/document`).expect(200);
     expect(res.headers['content-security-policy']).toBe("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
     expect(res.headers['x-content-type-options']).toBe('nosniff');
   });

@@ -1,7 +1,8 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Response } from 'supertest';
-import { connectMcp, toolJson } from './support/mcp-client';
-import { startTestApp, TestAgent, TestApp, uniqueName } from './support/test-app';
+import { useFixtures } from './support/fixtures';
+import { toolJson } from './support/mcp-client';
+import { TestAgent, uniqueName } from './support/test-app';
 
 /**
  * Wikis, hints and nudges as MCP tools, end to end with the official SDK
@@ -68,22 +69,13 @@ function restError(res: Response): ToolError {
 type Outcome = { ok: unknown } | { error: ToolError };
 
 describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HTTP)', () => {
-  let t: TestApp;
-  const clients: Client[] = [];
-  const mcpOf = new Map<string, Client>();
+  const ctx = useFixtures();
 
   const key = (agent: TestAgent) => ({ 'X-Api-Key': agent.apiKey });
   const call = (client: Client, name: string, args: Json = {}) => client.callTool({ name, arguments: args });
 
   /** An MCP client for `agent` (one per agent, authenticated by its X-Api-Key header). */
-  async function mcp(agent: TestAgent): Promise<Client> {
-    const existing = mcpOf.get(agent.agentId);
-    if (existing) return existing;
-    const client = await connectMcp(t.baseUrl, key(agent));
-    clients.push(client);
-    mcpOf.set(agent.agentId, client);
-    return client;
-  }
+  const mcp = (agent: TestAgent): Promise<Client> => ctx.mcp(agent);
 
   /** The tool's successful result as `agent`. */
   async function run<T = Json>(agent: TestAgent, tool: string, args: Json = {}): Promise<T> {
@@ -91,21 +83,15 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
   }
 
   function rest(agent: TestAgent, method: Method, path: string, body?: object): Promise<Response> {
-    const req = t.http()[method](path).set(key(agent));
+    const req = ctx.http()[method](path).set(key(agent));
     return Promise.resolve(body === undefined ? req : req.send(body));
   }
 
-  async function users(): Promise<Users> {
-    const a1a = await t.newAgent({ userName: uniqueName('u1'), agentName: uniqueName('a1a') });
-    const a1b = await t.newSibling(a1a, uniqueName('a1b'));
-    const a2 = await t.newAgent({ userName: uniqueName('u2'), agentName: uniqueName('a2') });
-    const a3 = await t.newAgent({ userName: uniqueName('u3'), agentName: uniqueName('a3') });
-    return { a1a, a1b, a2, a3 };
-  }
+  const users = (): Promise<Users> => ctx.threeUsers();
 
   /** Row counts of every knowledge table: a refused call must leave them all as they were. */
   async function counts(): Promise<unknown> {
-    const [row] = await t.db.query(
+    const [row] = await ctx.db.query(
       `SELECT (SELECT count(*)::int FROM wikis) AS wikis, (SELECT count(*)::int FROM wiki_sections) AS sections,
               (SELECT count(*)::int FROM wiki_section_tags) AS tags, (SELECT count(*)::int FROM hints) AS hints,
               (SELECT count(*)::int FROM shared_objects) AS shares, (SELECT count(*)::int FROM nudges) AS nudges`,
@@ -123,21 +109,13 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
 
   /** The last audit event an agent caused. */
   async function lastAuditOf(agent: TestAgent): Promise<unknown> {
-    const [row] = await t.db.query(
+    const [row] = await ctx.db.query(
       `SELECT event_type, user_id, meta FROM audit_events WHERE agent_id = $1 ORDER BY seq DESC LIMIT 1`,
       [agent.agentId],
     );
     return row as unknown;
   }
 
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-
-  afterAll(async () => {
-    await Promise.allSettled(clients.map((c) => c.close()));
-    await t?.close();
-  });
 
   // ------------------------------------------------------------------------------------------
   describe('wiki sharing matrix over MCP', () => {
@@ -152,14 +130,14 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
 
         /** The wiki's rows: header, sections with their tags, shares. */
         const snapshot = async () => ({
-          wiki: await t.db.query(`SELECT user_id, title, description, updated_at FROM wikis WHERE wiki_id = $1`, [wid]),
-          sections: await t.db.query(
+          wiki: await ctx.db.query(`SELECT user_id, title, description, updated_at FROM wikis WHERE wiki_id = $1`, [wid]),
+          sections: await ctx.db.query(
             `SELECT s.section_id, s.parent_id, s.title, s.description, s.updated_at,
                     coalesce((SELECT array_agg(g.tag ORDER BY g.tag COLLATE "C") FROM wiki_section_tags g WHERE g.section_id = s.section_id), '{}') AS tags
                FROM wiki_sections s WHERE s.wiki_id = $1 ORDER BY s.section_id`,
             [wid],
           ),
-          shares: await t.db.query(`SELECT shared_to_user_id, permission_level FROM shared_objects WHERE wiki_id = $1 ORDER BY share_id`, [wid]),
+          shares: await ctx.db.query(`SELECT shared_to_user_id, permission_level FROM shared_objects WHERE wiki_id = $1 ORDER BY share_id`, [wid]),
         });
 
         beforeAll(async () => {
@@ -227,7 +205,7 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
           const args = { wiki_id: wid, title: 'Renamed by U2', description: null };
           if (level < 2) return refused(u.a2, 'update_wiki', args, WIKI_NOT_FOUND, snapshot);
           expect(await run(u.a2, 'update_wiki', args)).toEqual({ updated: { wiki_id: wid, title: 'Renamed by U2' } });
-          expect(await t.db.query(`SELECT user_id, title, description FROM wikis WHERE wiki_id = $1`, [wid])).toEqual([
+          expect(await ctx.db.query(`SELECT user_id, title, description FROM wikis WHERE wiki_id = $1`, [wid])).toEqual([
             { user_id: u.a1a.userId, title: 'Renamed by U2', description: null },
           ]);
           expect(await lastAuditOf(u.a2)).toEqual({ event_type: 'WIKI_UPDATE', user_id: u.a1a.userId, meta: { wiki_id: wid, acting_user_id: u.a2.userId } });
@@ -238,7 +216,7 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
           if (level < 2) return refused(u.a2, 'create_wiki_section', args, WIKI_NOT_FOUND, snapshot);
           const created = await run<{ created: { section_id: number } }>(u.a2, 'create_wiki_section', args);
           expect(created).toEqual({ created: { section_id: expect.any(Number), parent_id: root, title: 'By U2', tags: ['u2'] } });
-          const rows = await t.db.query(
+          const rows = await ctx.db.query(
             `SELECT s.wiki_id, s.parent_id, s.title, array_agg(g.tag) AS tags
                FROM wiki_sections s JOIN wiki_section_tags g USING (section_id) WHERE s.section_id = $1 GROUP BY s.section_id`,
             [created.created.section_id],
@@ -258,7 +236,7 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
           const args = { wiki_id: wid, section_id: spare };
           if (level < 3) return refused(u.a2, 'delete_wiki_section', args, WIKI_NOT_FOUND, snapshot);
           expect(await run(u.a2, 'delete_wiki_section', args)).toEqual({ deleted: spare, descendants_deleted: 0 });
-          expect(await t.db.query(`SELECT 1 FROM wiki_sections WHERE section_id = $1`, [spare])).toEqual([]);
+          expect(await ctx.db.query(`SELECT 1 FROM wiki_sections WHERE section_id = $1`, [spare])).toEqual([]);
           expect(await lastAuditOf(u.a2)).toEqual({
             event_type: 'WIKI_SECTION_DELETE',
             user_id: u.a1a.userId,
@@ -275,13 +253,13 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
             NOT_OWNER,
             snapshot,
           );
-          expect(await t.db.query(`SELECT 1 FROM shared_objects WHERE shared_to_user_id = $1`, [u.a3.userId])).toEqual([]);
+          expect(await ctx.db.query(`SELECT 1 FROM shared_objects WHERE shared_to_user_id = $1`, [u.a3.userId])).toEqual([]);
           expect(toolError(await call(await mcp(u.a3), 'get_wiki', { wiki_id: wid }))).toEqual(WIKI_NOT_FOUND);
 
           const sections = (await snapshot()).sections.length;
           expect(await run(u.a1b, 'delete_wiki', { wiki_id: wid })).toEqual({ deleted: wid, sections_deleted: sections });
-          expect(await t.db.query(`SELECT 1 FROM wikis WHERE wiki_id = $1`, [wid])).toEqual([]);
-          expect(await t.db.query(`SELECT 1 FROM shared_objects WHERE wiki_id = $1`, [wid])).toEqual([]);
+          expect(await ctx.db.query(`SELECT 1 FROM wikis WHERE wiki_id = $1`, [wid])).toEqual([]);
+          expect(await ctx.db.query(`SELECT 1 FROM shared_objects WHERE wiki_id = $1`, [wid])).toEqual([]);
         });
       });
     }
@@ -299,13 +277,13 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
 
         /** The category's hints and shares, and U2's own hints. */
         const snapshot = async () => ({
-          hints: await t.db.query(
+          hints: await ctx.db.query(
             `SELECT hint_id, user_id, parent_id, hint_category_id, title, description, sort_order, updated_at
                FROM hints WHERE hint_category_id = $1 ORDER BY hint_id`,
             [cat],
           ),
-          shares: await t.db.query(`SELECT shared_to_user_id, permission_level FROM shared_objects WHERE hint_id = $1 ORDER BY share_id`, [cat]),
-          ofU2: await t.db.query(`SELECT hint_id FROM hints WHERE user_id = $1`, [u.a2.userId]),
+          shares: await ctx.db.query(`SELECT shared_to_user_id, permission_level FROM shared_objects WHERE hint_id = $1 ORDER BY share_id`, [cat]),
+          ofU2: await ctx.db.query(`SELECT hint_id FROM hints WHERE user_id = $1`, [u.a2.userId]),
         });
 
         const hintId = async (args: Json) => (await run<{ created: { hint_id: number } }>(u.a1a, 'create_hint', args)).created.hint_id;
@@ -370,7 +348,7 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
           if (level < 2) return refused(u.a2, 'create_hint', args, PARENT_NOT_FOUND, snapshot);
           const created = await run<{ created: { hint_id: number } }>(u.a2, 'create_hint', args);
           expect(created).toEqual({ created: { hint_id: expect.any(Number), parent_id: a, title: 'By U2', hint_category_id: cat } });
-          expect(await t.db.query(`SELECT user_id, parent_id, hint_category_id, description FROM hints WHERE hint_id = $1`, [created.created.hint_id])).toEqual([
+          expect(await ctx.db.query(`SELECT user_id, parent_id, hint_category_id, description FROM hints WHERE hint_id = $1`, [created.created.hint_id])).toEqual([
             { user_id: u.a1a.userId, parent_id: a, hint_category_id: cat, description: 'from U2' },
           ]);
           expect((await snapshot()).ofU2).toEqual([]);
@@ -385,7 +363,7 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
           const args = { hint_id: a, title: 'A by U2', description: 'edited' };
           if (level < 2) return refused(u.a2, 'update_hint', args, HINT_NOT_FOUND, snapshot);
           expect(await run(u.a2, 'update_hint', args)).toEqual({ updated: { hint_id: a, title: 'A by U2' } });
-          expect(await t.db.query(`SELECT user_id, title, description FROM hints WHERE hint_id = $1`, [a])).toEqual([
+          expect(await ctx.db.query(`SELECT user_id, title, description FROM hints WHERE hint_id = $1`, [a])).toEqual([
             { user_id: u.a1a.userId, title: 'A by U2', description: 'edited' },
           ]);
         });
@@ -393,8 +371,8 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
         it(`delete_hint of a non-root hint ${level >= 3 ? 'deletes it' : 'is isError "Hint not found" and deletes nothing'}`, async () => {
           if (level < 3) return refused(u.a2, 'delete_hint', { hint_id: a1 }, HINT_NOT_FOUND, snapshot);
           expect(await run(u.a2, 'delete_hint', { hint_id: a1 })).toEqual({ deleted: a1, descendants_deleted: 0 });
-          expect(await t.db.query(`SELECT 1 FROM hints WHERE hint_id = $1`, [a1])).toEqual([]);
-          expect(await t.db.query(`SELECT 1 FROM hints WHERE hint_id = ANY($1)`, [[cat, a, b]])).toHaveLength(3);
+          expect(await ctx.db.query(`SELECT 1 FROM hints WHERE hint_id = $1`, [a1])).toEqual([]);
+          expect(await ctx.db.query(`SELECT 1 FROM hints WHERE hint_id = ANY($1)`, [[cat, a, b]])).toHaveLength(3);
         });
 
         it('delete_hint of the root and share_object stay the owner’s; the owner then deletes the category with its shares', async () => {
@@ -410,8 +388,8 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
 
           const hints = (await snapshot()).hints.length;
           expect(await run(u.a1b, 'delete_hint', { hint_id: cat })).toEqual({ deleted: cat, descendants_deleted: hints - 1 });
-          expect(await t.db.query(`SELECT 1 FROM hints WHERE hint_category_id = $1`, [cat])).toEqual([]);
-          expect(await t.db.query(`SELECT 1 FROM shared_objects WHERE hint_id = $1`, [cat])).toEqual([]);
+          expect(await ctx.db.query(`SELECT 1 FROM hints WHERE hint_category_id = $1`, [cat])).toEqual([]);
+          expect(await ctx.db.query(`SELECT 1 FROM shared_objects WHERE hint_id = $1`, [cat])).toEqual([]);
         });
       });
     }
@@ -423,7 +401,7 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
     let nid: number;
 
     const snapshot = async () =>
-      t.db.query(`SELECT user_id, title, description, to_char(due_date, 'YYYY-MM-DD') AS due_date, last_reminded, updated_at FROM nudges WHERE nudge_id = $1`, [
+      ctx.db.query(`SELECT user_id, title, description, to_char(due_date, 'YYYY-MM-DD') AS due_date, last_reminded, updated_at FROM nudges WHERE nudge_id = $1`, [
         nid,
       ]);
 
@@ -442,7 +420,7 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
       expect(await snapshot()).toEqual([
         { user_id: u.a1a.userId, title: 'Renew the certificate', description: null, due_date: '2031-05-06', last_reminded: null, updated_at: expect.any(Date) },
       ]);
-      expect(await t.db.query(`SELECT 1 FROM audit_events WHERE agent_id = $1 AND event_type LIKE 'NUDGE_%'`, [u.a2.agentId])).toEqual([]);
+      expect(await ctx.db.query(`SELECT 1 FROM audit_events WHERE agent_id = $1 AND event_type LIKE 'NUDGE_%'`, [u.a2.agentId])).toEqual([]);
     });
 
     it('the same tools work for U1’s own sibling agent (so the refusals above are about the user)', async () => {
@@ -497,6 +475,8 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
       const res = await rest(agent, method, path, reqBody);
       if (res.status >= 400) return { error: restError(res) };
       expect({ tool, status: res.status }).toEqual({ tool, status });
+      // share_object answers the REST body and says whether the share was created (REST 201) or updated (REST 200).
+      if (tool === 'share_object') return { ok: { ...(res.body as Json), created: res.status === 201 } };
       return { ok: res.body };
     }
 
@@ -514,7 +494,7 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
      */
     async function scenario(via: (agent: TestAgent, tool: string, args: Json) => Promise<Outcome>): Promise<Run> {
       const u = await users();
-      const [{ seq: since }] = await t.db.query(`SELECT coalesce(max(seq), 0)::text AS seq FROM audit_events`);
+      const [{ seq: since }] = await ctx.db.query(`SELECT coalesce(max(seq), 0)::text AS seq FROM audit_events`);
       const outcomes: [string, Outcome][] = [];
       const step = async (agent: TestAgent, tool: string, args: Json = {}): Promise<Json> => {
         const outcome = await via(agent, tool, args);
@@ -555,7 +535,7 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
       await step(u.a1a, 'get_nudges'); // 26
 
       const state = await stored(u);
-      const audit: Json[] = await t.db.query(
+      const audit: Json[] = await ctx.db.query(
         `SELECT event_type, user_id, agent_id, subject, reason_code, meta FROM audit_events
           WHERE seq > $1 AND user_id IN ($2, $3, $4) ORDER BY seq`,
         [since, u.a1a.userId, u.a2.userId, u.a3.userId],
@@ -566,27 +546,27 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
     /** U1's stored wikis, sections (parents by title), hints (parents and categories by title), shares and nudges, and U2's hints. */
     async function stored(u: Users): Promise<unknown> {
       return {
-        wikis: await t.db.query(`SELECT user_id, title, description FROM wikis WHERE user_id IN ($1, $2) ORDER BY title`, [u.a1a.userId, u.a2.userId]),
-        sections: await t.db.query(
+        wikis: await ctx.db.query(`SELECT user_id, title, description FROM wikis WHERE user_id IN ($1, $2) ORDER BY title`, [u.a1a.userId, u.a2.userId]),
+        sections: await ctx.db.query(
           `SELECT s.title, s.description, coalesce(p.title, '(top)') AS parent,
                   coalesce((SELECT array_agg(g.tag ORDER BY g.tag COLLATE "C") FROM wiki_section_tags g WHERE g.section_id = s.section_id), '{}') AS tags
              FROM wiki_sections s JOIN wikis w ON w.wiki_id = s.wiki_id LEFT JOIN wiki_sections p ON p.section_id = s.parent_id
             WHERE w.user_id IN ($1, $2) ORDER BY s.title`,
           [u.a1a.userId, u.a2.userId],
         ),
-        hints: await t.db.query(
+        hints: await ctx.db.query(
           `SELECT h.user_id, h.title, h.description, h.sort_order, coalesce(p.title, '(top)') AS parent, c.title AS category
              FROM hints h JOIN hints c ON c.hint_id = h.hint_category_id LEFT JOIN hints p ON p.hint_id = h.parent_id
             WHERE h.user_id IN ($1, $2) ORDER BY h.title`,
           [u.a1a.userId, u.a2.userId],
         ),
-        shares: await t.db.query(
+        shares: await ctx.db.query(
           `SELECT s.shared_by_user_id, s.shared_to_user_id, s.object_type_id, s.permission_level, coalesce(w.title, h.title) AS object_title
              FROM shared_objects s LEFT JOIN wikis w ON w.wiki_id = s.wiki_id LEFT JOIN hints h ON h.hint_id = s.hint_id
             WHERE $1 IN (s.shared_by_user_id, s.shared_to_user_id) ORDER BY s.share_id`,
           [u.a1a.userId],
         ),
-        nudges: await t.db.query(
+        nudges: await ctx.db.query(
           `SELECT user_id, title, description, to_char(due_date, 'YYYY-MM-DD') AS due_date FROM nudges WHERE user_id IN ($1, $2) ORDER BY title`,
           [u.a1a.userId, u.a2.userId],
         ),
@@ -610,8 +590,8 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
       for (const [role, agent] of Object.entries(run.users) as [string, TestAgent][]) {
         names.push([agent.userId, `${role.slice(0, 2)}-user`], [agent.agentId, `${role}-agent`], [agent.userName, `${role.slice(0, 2)}-name`]);
       }
-      const kindOf = (key: string, ctx: string, parent: Json): string | undefined => {
-        const hintish = ctx.includes('hint');
+      const kindOf = (key: string, where: string, parent: Json): string | undefined => {
+        const hintish = where.includes('hint');
         const byKey: Record<string, string | undefined> = {
           wiki_id: 'W',
           section_id: 'S',
@@ -620,18 +600,18 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
           nudge_id: 'N',
           share_id: 'SH',
           parent_id: hintish ? 'H' : 'S',
-          deleted: hintish ? 'H' : ctx.includes('nudge') ? 'N' : ctx.includes('section') ? 'S' : 'W',
+          deleted: hintish ? 'H' : where.includes('nudge') ? 'N' : where.includes('section') ? 'S' : 'W',
           object_id: ({ 1: 'P', 2: 'H', 3: 'W' } as Record<number, string>)[parent.object_type_id as number],
         };
         return byKey[key];
       };
-      const walk = (v: unknown, ctx: string, key?: string, parent: Json = {}): unknown => {
-        if (Array.isArray(v)) return v.map((x) => walk(x, ctx));
+      const walk = (v: unknown, where: string, key?: string, parent: Json = {}): unknown => {
+        if (Array.isArray(v)) return v.map((x) => walk(x, where));
         if (v && typeof v === 'object' && !(v instanceof Date)) {
           const obj = v as Json;
-          return Object.fromEntries(Object.entries(obj).map(([k, x]) => [k, walk(x, ctx, k, obj)]));
+          return Object.fromEntries(Object.entries(obj).map(([k, x]) => [k, walk(x, where, k, obj)]));
         }
-        const kind = key ? kindOf(key, ctx, parent) : undefined;
+        const kind = key ? kindOf(key, where, parent) : undefined;
         if (typeof v === 'number' && kind && v !== 0) return label(kind, v);
         if (typeof v === 'string' && key === 'document_url') {
           const path = /^\/doc\/wikis\/(\d+)$/.exec(new URL(v).pathname);
@@ -679,6 +659,7 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
       expect(result(3)).toEqual({ updated: { section_id: 'S2', title: 'Child', tags: ['y', 'x'] } });
       expect(result(5)).toEqual({
         shared: { share_id: 'SH1', object_type_id: 3, object_id: 'W1', shared_to_user_id: 'a2-user', shared_to_name: 'a2-name', permission_level: 2 },
+        created: true,
       });
       expect(result(6)).toEqual({ updated: { section_id: 'S1', title: 'Root by U2', tags: ['a'] } });
       expect(result(7)).toEqual({

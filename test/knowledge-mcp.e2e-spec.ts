@@ -1,8 +1,9 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Response } from 'supertest';
 import { shareNameLookup } from './support/agent-requests';
-import { connectMcp, toolJson } from './support/mcp-client';
-import { startTestApp, TestAgent, TestApp, uniqueName } from './support/test-app';
+import { useFixtures } from './support/fixtures';
+import { toolJson } from './support/mcp-client';
+import { TestAgent } from './support/test-app';
 
 /**
  * Projects, sections and sharing as MCP tools (spec §4.4 tools 18–27 and 46–49,
@@ -103,49 +104,33 @@ function restError(res: Response, status: number): ToolError {
   return { code: body.code, message: body.detail, ...(body.errors ? { errors: body.errors } : {}) };
 }
 
-/** The MCP list of shares in the REST shape ({shares, total, limit, offset}), after checking its own shape. */
-function asRestShares(json: Json, key: 'shared_by_me' | 'shared_to_me'): Json {
-  expect(Object.keys(json).sort()).toEqual([key, 'limit', 'offset', 'total'].sort());
-  const { [key]: shares, ...paging } = json;
-  return { shares, ...paging };
+/** The MCP list of shares, after checking it has exactly the REST shape ({shares, total, limit, offset}). */
+function asRestShares(json: Json): Json {
+  expect(Object.keys(json).sort()).toEqual(['limit', 'offset', 'shares', 'total']);
+  return json;
 }
 
 /** One outcome of a step: a result body or an error, the same for REST and MCP. */
 type Outcome = { ok: unknown } | { error: ToolError };
 
 describe('Knowledge MCP tools: projects, sections, sharing (official SDK client over HTTP)', () => {
-  let t: TestApp;
-  const clients: Client[] = [];
-  const mcpOf = new Map<string, Client>();
+  const ctx = useFixtures();
 
   const key = (agent: TestAgent) => ({ 'X-Api-Key': agent.apiKey });
   const call = (client: Client, name: string, args: Json = {}) => client.callTool({ name, arguments: args });
 
   /** An MCP client for `agent` (one per agent, authenticated by its X-Api-Key header). */
-  async function mcp(agent: TestAgent): Promise<Client> {
-    const existing = mcpOf.get(agent.agentId);
-    if (existing) return existing;
-    const client = await connectMcp(t.baseUrl, key(agent));
-    clients.push(client);
-    mcpOf.set(agent.agentId, client);
-    return client;
-  }
+  const mcp = (agent: TestAgent): Promise<Client> => ctx.mcp(agent);
 
   function rest(agent: TestAgent, method: Method, path: string, body?: object): Promise<Response> {
-    const req = t.http()[method](path).set(key(agent));
+    const req = ctx.http()[method](path).set(key(agent));
     return Promise.resolve(body === undefined ? req : req.send(body));
   }
 
-  async function users(): Promise<Users> {
-    const a1a = await t.newAgent({ userName: uniqueName('u1'), agentName: uniqueName('a1a') });
-    const a1b = await t.newSibling(a1a, uniqueName('a1b'));
-    const a2 = await t.newAgent({ userName: uniqueName('u2'), agentName: uniqueName('a2') });
-    const a3 = await t.newAgent({ userName: uniqueName('u3'), agentName: uniqueName('a3') });
-    return { a1a, a1b, a2, a3 };
-  }
+  const users = (): Promise<Users> => ctx.threeUsers();
 
   async function lastSeq(): Promise<string> {
-    const [row] = await t.db.query(`SELECT coalesce(max(seq), 0)::text AS seq FROM audit_events`);
+    const [row] = await ctx.db.query(`SELECT coalesce(max(seq), 0)::text AS seq FROM audit_events`);
     return row.seq as string;
   }
 
@@ -173,8 +158,12 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
     const [method, path, reqBody, status] = routes[tool];
     const res = await rest(agent, method, path, reqBody);
     if (res.status >= 400) return { error: restError(res, res.status) };
-    // A re-share answers 200; everything else has exactly its route's status.
-    expect({ tool, status: res.status }).toEqual({ tool, status: tool === 'share_object' ? expect.any(Number) : status });
+    // A share answers 201 when created, 200 when an existing one is updated: share_object says which as `created`.
+    if (tool === 'share_object') {
+      expect({ tool, status: [200, 201].includes(res.status) }).toEqual({ tool, status: true });
+      return { ok: { ...(res.body as Json), created: res.status === 201 } };
+    }
+    expect({ tool, status: res.status }).toEqual({ tool, status });
     return { ok: res.body };
   }
 
@@ -183,19 +172,10 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
     const result = await call(await mcp(agent), tool, args);
     if (result.isError) return { error: toolError(result) };
     const json = ok(result);
-    if (tool === 'get_shared_by_me') return { ok: asRestShares(json, 'shared_by_me') };
-    if (tool === 'get_shared_to_me') return { ok: asRestShares(json, 'shared_to_me') };
+    if (tool === 'get_shared_by_me' || tool === 'get_shared_to_me') return { ok: asRestShares(json) };
     return { ok: json };
   }
 
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-
-  afterAll(async () => {
-    await Promise.allSettled(clients.map((c) => c.close()));
-    await t?.close();
-  });
 
   // ------------------------------------------------------------------------------------------
   describe('tools/list', () => {
@@ -290,7 +270,7 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
       await step(u.a2, 'revoke_share', { share_id: shareId });
       await step(u.a1a, 'get_project', { project_id: pid });
       const finalState = await state(u, pid);
-      const audit = await t.db.query(
+      const audit = await ctx.db.query(
         `SELECT event_type, user_id, agent_id, subject, reason_code, meta FROM audit_events
           WHERE seq > $1 AND user_id IN ($2, $3, $4) ORDER BY seq`,
         [since, u.a1a.userId, u.a2.userId, u.a3.userId],
@@ -300,14 +280,14 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
 
     /** The stored rows of the project, its sections (parents by title) and its shares, without ids and times. */
     async function state(u: Users, pid: number): Promise<unknown> {
-      const [project] = await t.db.query(`SELECT user_id, title, description, status_id FROM projects WHERE project_id = $1`, [pid]);
-      const sections = await t.db.query(
+      const [project] = await ctx.db.query(`SELECT user_id, title, description, status_id FROM projects WHERE project_id = $1`, [pid]);
+      const sections = await ctx.db.query(
         `SELECT s.title, s.description, s.file_path, coalesce(p.title, '(top)') AS parent
            FROM project_sections s LEFT JOIN project_sections p ON p.section_id = s.parent_id
           WHERE s.project_id = $1 ORDER BY s.title`,
         [pid],
       );
-      const shares = await t.db.query(
+      const shares = await ctx.db.query(
         `SELECT shared_by_user_id, shared_to_user_id, object_type_id, project_id = $1 AS this_project, permission_level
            FROM shared_objects WHERE shared_by_user_id = $2 OR shared_to_user_id = $2 ORDER BY share_id`,
         [pid, u.a1a.userId],
@@ -386,8 +366,9 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
       expect(result(1)).toEqual({ created: { project_id: 'P1', title: 'Parity', status: 'active', status_label: 'Active' } });
       expect(result(10)).toEqual({
         shared: { share_id: 'H1', object_type_id: 1, object_id: 'P1', shared_to_user_id: 'a2-user', shared_to_name: 'a2-name', permission_level: 1 },
+        created: true,
       });
-      expect(result(11)).toEqual({ shared: { ...(result(10).shared as Json), permission_level: 2 } });
+      expect(result(11)).toEqual({ shared: { ...(result(10).shared as Json), permission_level: 2 }, created: false });
       expect(result(17)).toEqual({
         projects: [
           expect.objectContaining({
@@ -498,9 +479,9 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
     /** The project's stored rows, to prove refused calls changed nothing. */
     async function snapshot(): Promise<unknown> {
       return {
-        project: await t.db.query(`SELECT title, description, status_id, updated_at FROM projects WHERE project_id = $1`, [pid]),
-        sections: await t.db.query(`SELECT section_id, parent_id, title, description, file_path, updated_at FROM project_sections WHERE project_id = $1 ORDER BY section_id`, [pid]),
-        shares: await t.db.query(`SELECT share_id, permission_level FROM shared_objects WHERE project_id = $1 ORDER BY share_id`, [pid]),
+        project: await ctx.db.query(`SELECT title, description, status_id, updated_at FROM projects WHERE project_id = $1`, [pid]),
+        sections: await ctx.db.query(`SELECT section_id, parent_id, title, description, file_path, updated_at FROM project_sections WHERE project_id = $1 ORDER BY section_id`, [pid]),
+        shares: await ctx.db.query(`SELECT share_id, permission_level FROM shared_objects WHERE project_id = $1 ORDER BY share_id`, [pid]),
       };
     }
 
@@ -560,30 +541,31 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
       expect(toolError(await call(client, 'delete_section', { project_id: pid, section_id: added.created.section_id }))).toEqual(PROJECT_NOT_FOUND);
       expect(toolError(await call(client, 'delete_project', { project_id: pid }))).toEqual(PROJECT_NOT_FOUND);
       expect(toolError(await call(client, 'share_object', { object_type_id: 1, object_id: pid, shared_to_user_id: u.a3.userId }))).toEqual(NOT_OWNER);
-      const [row] = await t.db.query(`SELECT user_id, description FROM projects WHERE project_id = $1`, [pid]);
+      const [row] = await ctx.db.query(`SELECT user_id, description FROM projects WHERE project_id = $1`, [pid]);
       expect(row).toEqual({ user_id: u.a1a.userId, description: 'Edited by U2' });
-      const sections = await t.db.query(`SELECT title FROM project_sections WHERE project_id = $1 ORDER BY section_id`, [pid]);
+      const sections = await ctx.db.query(`SELECT title FROM project_sections WHERE project_id = $1 ORDER BY section_id`, [pid]);
       expect(sections).toEqual([{ title: 'S by U2' }, { title: 'New' }]);
     });
 
     it('at level 3 (re-shared through MCP) U2 deletes sections but still not the project', async () => {
-      const reshared = ok<{ shared: Json }>(
+      const reshared = ok<{ shared: Json; created: boolean }>(
         await call(await mcp(u.a1a), 'share_object', { object_type_id: 1, object_id: pid, shared_to_user_name: u.a2.userName, permission_level: 3 }),
       );
       expect(reshared.shared).toMatchObject({ share_id: shareId, permission_level: 3 });
+      expect(reshared.created).toBe(false);
       const client = await mcp(u.a2);
       expect(ok(await call(client, 'delete_section', { project_id: pid, section_id: sid }))).toEqual({ deleted: sid, descendants_deleted: 1 });
       expect(toolError(await call(client, 'delete_project', { project_id: pid }))).toEqual(PROJECT_NOT_FOUND);
-      expect(await t.db.query(`SELECT 1 FROM projects WHERE project_id = $1`, [pid])).toHaveLength(1);
+      expect(await ctx.db.query(`SELECT 1 FROM projects WHERE project_id = $1`, [pid])).toHaveLength(1);
     });
 
-    it('the lists through MCP wrap the REST lists; a third user cannot revoke; U2 leaves with revoke_share and loses access', async () => {
+    it('the lists through MCP are the REST lists; a third user cannot revoke; U2 leaves with revoke_share and loses access', async () => {
       const byMe = ok<Json>(await call(await mcp(u.a1b), 'get_shared_by_me'));
-      expect({ ok: asRestShares(byMe, 'shared_by_me') }).toEqual(await viaRest(u.a1a, 'get_shared_by_me', {}));
-      expect(byMe.shared_by_me).toEqual([expect.objectContaining({ share_id: shareId, shared_to_user_id: u.a2.userId, permission_level: 3 })]);
+      expect({ ok: asRestShares(byMe) }).toEqual(await viaRest(u.a1a, 'get_shared_by_me', {}));
+      expect(byMe.shares).toEqual([expect.objectContaining({ share_id: shareId, shared_to_user_id: u.a2.userId, permission_level: 3 })]);
       const toMe = ok<Json>(await call(await mcp(u.a2), 'get_shared_to_me', { limit: 1 }));
-      expect({ ok: asRestShares(toMe, 'shared_to_me') }).toEqual(await viaRest(u.a2, 'get_shared_to_me', { limit: 1 }));
-      expect(toMe).toEqual({ shared_to_me: [expect.objectContaining({ share_id: shareId, shared_by_name: u.a1a.userName })], total: 1, limit: 1, offset: 0 });
+      expect({ ok: asRestShares(toMe) }).toEqual(await viaRest(u.a2, 'get_shared_to_me', { limit: 1 }));
+      expect(toMe).toEqual({ shares: [expect.objectContaining({ share_id: shareId, shared_by_name: u.a1a.userName })], total: 1, limit: 1, offset: 0 });
 
       expect(toolError(await call(await mcp(u.a3), 'revoke_share', { share_id: shareId }))).toEqual(SHARE_NOT_FOUND);
       expect(ok(await call(await mcp(u.a2), 'revoke_share', { share_id: shareId }))).toEqual({ left: shareId });
@@ -594,18 +576,20 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
 
     it('an agent_key argument names the caller on a connection without headers; shared access follows that caller', async () => {
       await call(await mcp(u.a1a), 'share_object', { object_type_id: 1, object_id: pid, shared_to_user_id: u.a3.userId });
-      const anonymous = await connectMcp(t.baseUrl);
-      clients.push(anonymous);
+      const anonymous = await ctx.connectMcp();
       const seen = ok<{ project: Json }>(await call(anonymous, 'get_project', { project_id: pid, agent_key: u.a3.apiKey }));
       expect(seen.project).toMatchObject({ project_id: pid, access: 'shared', permission_level: 1 });
       expect(toolError(await call(anonymous, 'get_project', { project_id: pid, agent_key: u.a2.apiKey }))).toEqual(PROJECT_NOT_FOUND);
-      expect(toolError(await call(anonymous, 'get_project', { project_id: pid }))).toMatchObject({ code: 'unauthorized' });
+      expect(toolError(await call(anonymous, 'get_project', { project_id: pid }))).toEqual({
+        code: 'unauthorized',
+        message: 'API key required: pass your agent key as the agent_key argument, or connect with the X-Api-Key or Authorization: Bearer header',
+      });
     });
 
     it('deleting the project through MCP deletes its shares', async () => {
       expect(ok(await call(await mcp(u.a1a), 'delete_project', { project_id: pid }))).toEqual({ deleted: pid, sections_deleted: 0 });
-      expect(await t.db.query(`SELECT 1 FROM shared_objects WHERE project_id = $1`, [pid])).toEqual([]);
-      expect(ok(await call(await mcp(u.a3), 'get_shared_to_me'))).toEqual({ shared_to_me: [], total: 0, limit: 200, offset: 0 });
+      expect(await ctx.db.query(`SELECT 1 FROM shared_objects WHERE project_id = $1`, [pid])).toEqual([]);
+      expect(ok(await call(await mcp(u.a3), 'get_shared_to_me'))).toEqual({ shares: [], total: 0, limit: 200, offset: 0 });
     });
   });
 
@@ -619,7 +603,7 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
     let before: unknown;
 
     const counts = async () => {
-      const [row] = await t.db.query(
+      const [row] = await ctx.db.query(
         `SELECT (SELECT count(*)::int FROM projects) AS projects, (SELECT count(*)::int FROM project_sections) AS sections,
                 (SELECT count(*)::int FROM shared_objects) AS shares,
                 (SELECT string_agg(title || coalesce(description, ''), ',' ORDER BY project_id) FROM projects) AS titles`,
@@ -647,8 +631,10 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
       return error;
     }
 
-    it('bad ids (0, -1, 2147483648, "1", 1.5, null) → validation_failed naming the field, for every id argument of every tool', async () => {
-      const valid = (): Json => ({ project_id: pid, section_id: sid, share_id: shareId, title: 'T' });
+    it('bad ids (0, -1, 2147483648, "1", 1.5, null) → validation_failed naming the field, a missing one "<field> is required", for every id argument of every tool', async () => {
+      // Only the arguments the tool takes: any other is refused as unknown.
+      const valid = (tool: string): Json =>
+        Object.fromEntries(Object.entries({ project_id: pid, section_id: sid, share_id: shareId, title: 'T' }).filter(([arg]) => TOOLS[tool].properties.includes(arg)));
       const ID_TOOLS: [string, string][] = [
         ['get_project', 'project_id'],
         ['get_section', 'project_id'],
@@ -664,10 +650,10 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
       ];
       for (const [tool, field] of ID_TOOLS) {
         for (const bad of [0, -1, 2_147_483_648, '1', 1.5, null]) {
-          await invalid(tool, { ...valid(), [field]: bad }, field, `${field} must be a positive integer`);
+          await invalid(tool, { ...valid(tool), [field]: bad }, field, `${field} must be a positive integer`);
         }
-        const { [field]: _omitted, ...without } = valid();
-        await invalid(tool, without, field, `${field} must be a positive integer`);
+        const { [field]: _omitted, ...without } = valid(tool);
+        await invalid(tool, without, field, `${field} is required`);
       }
       for (const bad of [0, -1, 2_147_483_648, '1']) {
         await invalid('share_object', { object_type_id: 1, object_id: bad, shared_to_user_id: u.a2.userId }, 'object_id', 'object_id must be a positive integer');
@@ -738,7 +724,7 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
     // Last in this block (tests run in order): the refused calls above stored nothing, and audited only the lookups by name.
     it('none of the refused calls above stored anything; only the shares by user name audited their lookup (MCP and REST)', async () => {
       expect(await counts()).toEqual(before);
-      const events = await t.db.query(
+      const events = await ctx.db.query(
         `SELECT event_type, user_id, agent_id, subject, reason_code FROM audit_events WHERE seq > $1 AND user_id IN ($2, $3, $4) ORDER BY seq`,
         [since, u.a1a.userId, u.a2.userId, u.a3.userId],
       );

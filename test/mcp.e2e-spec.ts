@@ -1,8 +1,13 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CONFLICTING_CREDENTIALS } from '../src/common/auth/authenticator';
-import { connectMcp, toolJson } from './support/mcp-client';
-import { startTestApp, TestAgent, TestApp } from './support/test-app';
+import { useFixtures } from './support/fixtures';
+import { toolJson } from './support/mcp-client';
+import { TestAgent } from './support/test-app';
+
+/** The tool error of a call with no key at all: it says how to pass one. */
+const MCP_KEY_REQUIRED =
+  'API key required: pass your agent key as the agent_key argument, or connect with the X-Api-Key or Authorization: Bearer header';
 
 type CallResult = Awaited<ReturnType<Client['callTool']>>;
 
@@ -68,28 +73,16 @@ const INITIALIZE = {
 };
 
 describe('MCP endpoint (official SDK client over HTTP)', () => {
-  let t: TestApp;
+  const ctx = useFixtures();
   let agent: TestAgent;
   let restWhoami: unknown;
-  const clients: Client[] = [];
+  const connect = (headers: Record<string, string> = {}): Promise<Client> => ctx.connectMcp(headers);
 
-  async function connect(headers: Record<string, string> = {}): Promise<Client> {
-    const client = await connectMcp(t.baseUrl, headers);
-    clients.push(client);
-    return client;
-  }
-
-  const admin = () => ({ Authorization: `Bearer ${t.adminToken}` });
+  const admin = () => ({ Authorization: `Bearer ${ctx.adminToken}` });
 
   beforeAll(async () => {
-    t = await startTestApp();
-    agent = await t.newAgent();
-    restWhoami = (await t.http().get('/whoami').set('X-Api-Key', agent.apiKey).expect(200)).body;
-  });
-
-  afterAll(async () => {
-    await Promise.allSettled(clients.map((c) => c.close()));
-    await t?.close();
+    agent = await ctx.newUser();
+    restWhoami = (await ctx.http().get('/whoami').set('X-Api-Key', agent.apiKey).expect(200)).body;
   });
 
   describe('initialize and tools/list', () => {
@@ -105,7 +98,7 @@ describe('MCP endpoint (official SDK client over HTTP)', () => {
       const client = await connect();
       const { tools } = await client.listTools();
       // Exactly the tools of the live registry (as the manifest reports it), this issue's among them.
-      const manifest = await t.http().get('/').expect(200);
+      const manifest = await ctx.http().get('/').expect(200);
       const names = tools.map((tool) => tool.name).sort();
       expect(names).toEqual(manifest.body.mcp.tool_names);
       expect(names).toEqual(expect.arrayContaining(['get_time', 'whoami']));
@@ -154,7 +147,7 @@ describe('MCP endpoint (official SDK client over HTTP)', () => {
     });
 
     it('an agent_key argument naming another key than the connection sends is refused: conflicting credentials', async () => {
-      const other = await t.newAgent();
+      const other = await ctx.newUser();
       const connections: Record<string, string>[] = [{ 'X-Api-Key': agent.apiKey }, { Authorization: `Bearer ${agent.apiKey}` }];
       for (const headers of connections) {
         const client = await connect(headers);
@@ -200,20 +193,20 @@ describe('MCP endpoint (official SDK client over HTTP)', () => {
     it('no key at all is a tool error: API key required', async () => {
       const client = await connect();
       const result = await client.callTool({ name: 'whoami', arguments: {} });
-      expect(toolError(result)).toEqual({ code: 'unauthorized', message: 'API key required' });
+      expect(toolError(result)).toEqual({ code: 'unauthorized', message: MCP_KEY_REQUIRED });
       const noArgs = await client.callTool({ name: 'whoami' });
-      expect(toolError(noArgs)).toEqual({ code: 'unauthorized', message: 'API key required' });
+      expect(toolError(noArgs)).toEqual({ code: 'unauthorized', message: MCP_KEY_REQUIRED });
     });
 
     it('a revoked key fails immediately, as argument and as header', async () => {
-      const victim = await t.newAgent();
+      const victim = await ctx.newUser();
       const byArgument = await connect();
       const byHeader = await connect({ 'X-Api-Key': victim.apiKey });
       // Used (and cached) first.
       ok(await byArgument.callTool({ name: 'whoami', arguments: { agent_key: victim.apiKey } }));
       ok(await byHeader.callTool({ name: 'whoami', arguments: {} }));
 
-      await t
+      await ctx
         .http()
         .delete(`/admin/agents/${victim.agentId}/keys/${victim.keyId}`)
         .set(admin())
@@ -227,14 +220,14 @@ describe('MCP endpoint (official SDK client over HTTP)', () => {
       expect(toolError(timeAfter).code).toBe('unauthorized');
     });
     it('keys of a deleted agent or user fail immediately', async () => {
-      const doomedAgent = await t.newAgent();
-      const doomedUser = await t.newAgent();
+      const doomedAgent = await ctx.newUser();
+      const doomedUser = await ctx.newUser();
       const client = await connect();
       ok(await client.callTool({ name: 'whoami', arguments: { agent_key: doomedAgent.apiKey } }));
       ok(await client.callTool({ name: 'whoami', arguments: { agent_key: doomedUser.apiKey } }));
 
-      await t.http().delete(`/admin/agents/${doomedAgent.agentId}`).set(admin()).expect(204);
-      await t.http().delete(`/admin/users/${doomedUser.userId}`).set(admin()).expect(204);
+      await ctx.http().delete(`/admin/agents/${doomedAgent.agentId}`).set(admin()).expect(204);
+      await ctx.http().delete(`/admin/users/${doomedUser.userId}`).set(admin()).expect(204);
 
       for (const key of [doomedAgent.apiKey, doomedUser.apiKey]) {
         const result = await client.callTool({ name: 'whoami', arguments: { agent_key: key } });
@@ -287,7 +280,7 @@ describe('MCP endpoint (official SDK client over HTTP)', () => {
     });
 
     it("without tz uses the caller's user timezone", async () => {
-      const tokyo = await t.newAgent({ timezone: 'Asia/Tokyo' });
+      const tokyo = await ctx.newUser({ timezone: 'Asia/Tokyo' });
 
       const client = await connect();
       const view = ok<TimeJson>(await client.callTool({ name: 'get_time', arguments: { agent_key: tokyo.apiKey } }));
@@ -307,7 +300,7 @@ describe('MCP endpoint (official SDK client over HTTP)', () => {
     it('needs a key', async () => {
       const client = await connect();
       const result = await client.callTool({ name: 'get_time', arguments: { tz: 'UTC' } });
-      expect(toolError(result)).toEqual({ code: 'unauthorized', message: 'API key required' });
+      expect(toolError(result)).toEqual({ code: 'unauthorized', message: MCP_KEY_REQUIRED });
     });
   });
 
@@ -338,7 +331,7 @@ describe('MCP endpoint (official SDK client over HTTP)', () => {
 
   describe('HTTP surface', () => {
     it('answers at /mcp/ (trailing slash)', async () => {
-      const res = await t
+      const res = await ctx
         .http()
         .post('/mcp/')
         .set('Content-Type', 'application/json')
@@ -353,9 +346,9 @@ describe('MCP endpoint (official SDK client over HTTP)', () => {
 
     it('serves a full SDK session at /mcp/', async () => {
       const client = new Client({ name: 'mnemo-e2e-slash', version: '1.0.0' });
-      clients.push(client);
+      ctx.onClose(() => client.close());
       await client.connect(
-        new StreamableHTTPClientTransport(new URL('/mcp/', t.baseUrl), {
+        new StreamableHTTPClientTransport(new URL('/mcp/', ctx.baseUrl), {
           requestInit: { headers: { 'X-Api-Key': agent.apiKey } },
         }),
       );
@@ -364,12 +357,12 @@ describe('MCP endpoint (official SDK client over HTTP)', () => {
     });
 
     it('GET /mcp is 405', async () => {
-      await t.http().get('/mcp').set('Accept', 'text/event-stream').expect(405);
-      await t.http().get('/mcp').expect(405);
+      await ctx.http().get('/mcp').set('Accept', 'text/event-stream').expect(405);
+      await ctx.http().get('/mcp').expect(405);
     });
 
     it('echoes the request id on MCP responses', async () => {
-      const res = await t
+      const res = await ctx
         .http()
         .post('/mcp')
         .set('Content-Type', 'application/json')
@@ -383,9 +376,9 @@ describe('MCP endpoint (official SDK client over HTTP)', () => {
 
   describe('logging', () => {
     it('never logs keys passed as agent_key or headers', async () => {
-      const logged = await t.newAgent();
+      const logged = await ctx.newUser();
       const badKey = 'mnemo_ak_bad-key-that-must-not-be-logged';
-      const start = t.logs.length;
+      const start = ctx.logs.length;
       const client = await connect();
       ok(await client.callTool({ name: 'whoami', arguments: { agent_key: logged.apiKey } }));
       ok(await client.callTool({ name: 'get_time', arguments: { agent_key: logged.apiKey, tz: 'UTC' } }));
@@ -396,24 +389,24 @@ describe('MCP endpoint (official SDK client over HTTP)', () => {
 
       // Request lines are written when the response finishes; let them land.
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const mcpRequestLines = t.logs.slice(start).filter((line) => {
+      const mcpRequestLines = ctx.logs.slice(start).filter((line) => {
         const entry = JSON.parse(line) as { req?: { path?: string } };
         return entry.req?.path === '/mcp';
       });
       // Two sessions (initialize + initialized each) and five tool calls.
       expect(mcpRequestLines.length).toBeGreaterThanOrEqual(9);
-      for (const line of t.logs) {
+      for (const line of ctx.logs) {
         expect(line).not.toContain(logged.apiKey);
         expect(line).not.toContain(badKey);
       }
     });
 
     it('logs the calling agent on MCP request lines', async () => {
-      const logged = await t.newAgent();
+      const logged = await ctx.newUser();
       const client = await connect();
       ok(await client.callTool({ name: 'whoami', arguments: { agent_key: logged.apiKey } }));
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const lines = t.logs.map((line) => JSON.parse(line) as { agent?: string; req?: { path?: string } });
+      const lines = ctx.logs.map((line) => JSON.parse(line) as { agent?: string; req?: { path?: string } });
       expect(lines.some((l) => l.req?.path === '/mcp' && l.agent === logged.agentName)).toBe(true);
     });
   });

@@ -1,8 +1,9 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
-import { connectMcp, toolJson } from './support/mcp-client';
-import { startTestApp, TestAgent, TestApp, uniqueName } from './support/test-app';
+import { useFixtures } from './support/fixtures';
+import { toolJson } from './support/mcp-client';
+import { TestAgent } from './support/test-app';
 
 /**
  * MemoryScope v1 through the MCP tools (issue 3, "MCP tools over the same
@@ -86,7 +87,7 @@ interface AuditRow {
 }
 
 describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
-  let t: TestApp;
+  const ctx = useFixtures();
   /** Tenant A: two agents of the same user. */
   let a: TestAgent;
   let a2: TestAgent;
@@ -95,29 +96,23 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
   let mcpA: Client;
   let mcpA2: Client;
   let mcpB: Client;
-  const clients: Client[] = [];
-
-  async function connect(headers: Record<string, string> = {}): Promise<Client> {
-    const client = await connectMcp(t.baseUrl, headers);
-    clients.push(client);
-    return client;
-  }
+  const connect = (headers: Record<string, string> = {}): Promise<Client> => ctx.connectMcp(headers);
 
   const call = (client: Client, name: string, args: Json = {}) => client.callTool({ name, arguments: args });
   const key = (agent: TestAgent) => ({ 'X-Api-Key': agent.apiKey });
 
   const rest = {
-    create: (agent: TestAgent, body: Json) => t.http().post('/memory').set(key(agent)).send(body),
-    read: (agent: TestAgent, body: Json) => t.http().post('/memory/read').set(key(agent)).send(body),
-    continue: (agent: TestAgent, body: Json) => t.http().post('/memory/read/continue').set(key(agent)).send(body),
-    revoke: (agent: TestAgent, body: Json) => t.http().post('/memory/revoke').set(key(agent)).send(body),
+    create: (agent: TestAgent, body: Json) => ctx.http().post('/memory').set(key(agent)).send(body),
+    read: (agent: TestAgent, body: Json) => ctx.http().post('/memory/read').set(key(agent)).send(body),
+    continue: (agent: TestAgent, body: Json) => ctx.http().post('/memory/read/continue').set(key(agent)).send(body),
+    revoke: (agent: TestAgent, body: Json) => ctx.http().post('/memory/revoke').set(key(agent)).send(body),
     list: (agent: TestAgent, query: Json) =>
-      t
+      ctx
         .http()
         .get('/memory')
         .query(query as Record<string, string>)
         .set(key(agent)),
-    delete: (agent: TestAgent, id: string) => t.http().delete(`/memory/${id}`).set(key(agent)),
+    delete: (agent: TestAgent, id: string) => ctx.http().delete(`/memory/${id}`).set(key(agent)),
   };
 
   function expectStatus(res: Response, status: number): Json {
@@ -126,7 +121,7 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
   }
 
   async function audit(userId: string, subject: string): Promise<AuditRow[]> {
-    return t.db.query(
+    return ctx.db.query(
       `SELECT event_type, user_id, agent_id, request_id, subject, scope, domain, purpose, purpose_class,
               memory_ids::text[] AS memory_ids, grant_id, reason_code
          FROM audit_events WHERE user_id = $1 AND subject = $2 ORDER BY seq`,
@@ -135,7 +130,7 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
   }
 
   async function memoryExists(id: string): Promise<boolean> {
-    const rows: unknown[] = await t.db.query(`SELECT 1 FROM scoped_memories WHERE id = $1`, [id]);
+    const rows: unknown[] = await ctx.db.query(`SELECT 1 FROM scoped_memories WHERE id = $1`, [id]);
     return rows.length === 1;
   }
 
@@ -155,25 +150,12 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
   }
 
   beforeAll(async () => {
-    t = await startTestApp();
-    a = await t.newAgent();
-    b = await t.newAgent();
-    const auth = { Authorization: `Bearer ${t.adminToken}` };
-    const agent = await t
-      .http()
-      .post(`/admin/users/${a.userId}/agents`)
-      .set(auth)
-      .send({ name: uniqueName('agent') })
-      .expect(201);
-    a2 = { ...a, agentId: agent.body.id, agentName: agent.body.name, keyId: agent.body.key_id, apiKey: agent.body.api_key };
+    a = await ctx.newUser();
+    b = await ctx.newUser();
+    a2 = await ctx.newAgent(a);
     mcpA = await connect(key(a));
     mcpA2 = await connect(key(a2));
     mcpB = await connect(key(b));
-  });
-
-  afterAll(async () => {
-    await Promise.allSettled(clients.map((c) => c.close()));
-    await t?.close();
   });
 
   describe('tools/list', () => {
@@ -199,7 +181,10 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
         expect.arrayContaining(['user_id', 'scope', 'domain', 'purpose', 'purpose_class', 'max_age_days']),
       );
       expect(byName.get('continue_scoped_read')!.inputSchema.required).toEqual(['revocation_token']);
-      expect(byName.get('revoke_read_grant')!.inputSchema.required).toEqual(['revocation_token']);
+      // revoke_read_grant takes a revocation_token or a grant_id (exactly one), so neither is required by the schema.
+      const revoke = byName.get('revoke_read_grant')!.inputSchema;
+      expect(revoke.required).toBeUndefined();
+      expect(Object.keys(revoke.properties ?? {}).sort()).toEqual(['agent_key', 'grant_id', 'revocation_token']);
       expect(byName.get('delete_scoped_memory')!.inputSchema.required).toEqual(['id']);
     });
   });
@@ -222,8 +207,21 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
         source: 'user_setting',
         ttl_days: 7,
         value_json: { likes: ['x'] },
-        unknown_field: 'ignored',
       };
+      // An unknown field is refused alike through either door, naming it; nothing stored.
+      const unknownField = [{ field: 'unknown_field', message: 'unknown_field is not a known field' }];
+      expect(toolError(await call(mcpA, 'create_scoped_memory', { ...body, unknown_field: 'refused' }))).toEqual({
+        code: 'validation_failed',
+        message: 'unknown_field is not a known field',
+        errors: unknownField,
+      });
+      expect(expectStatus(await rest.create(a, { ...body, unknown_field: 'refused' }), 422)).toMatchObject({
+        code: 'validation_failed',
+        detail: 'unknown_field is not a known field',
+        errors: unknownField,
+      });
+      expect(await ctx.db.query(`SELECT id FROM scoped_memories WHERE subject = 'create-subject'`)).toEqual([]);
+
       const viaTool = ok(await call(mcpA, 'create_scoped_memory', body));
       const viaRoute = expectStatus(await rest.create(a, body), 201);
       for (const created of [viaTool, viaRoute]) {
@@ -369,6 +367,10 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
         expect(revoked.revoked_at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
       }
 
+      const firstRevokedAt = new Map([
+        [tokenA, viaTool.revoked_at],
+        [tokenB, viaRoute.revoked_at],
+      ]);
       for (const token of [tokenA, tokenB]) {
         expect(toolError(await call(mcpA, 'continue_scoped_read', { revocation_token: token }))).toEqual({
           code: 'forbidden',
@@ -376,16 +378,26 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
         });
         const res = await rest.continue(a, { revocation_token: token });
         expect(expectStatus(res, 403)).toMatchObject({ code: 'forbidden', detail: 'REVOKED' });
-        // Already revoked: indistinguishable from unknown.
+        // Already revoked: a conflict saying when the first revoke was, through either door.
+        const already = `Grant already revoked at ${firstRevokedAt.get(token) as string}`;
         expect(toolError(await call(mcpA, 'revoke_read_grant', { revocation_token: token }))).toEqual({
-          code: 'not_found',
-          message: 'Revocation token not found',
+          code: 'conflict',
+          message: already,
         });
-        expect(expectStatus(await rest.revoke(a, { revocation_token: token }), 404)).toMatchObject({
-          code: 'not_found',
-          detail: 'Revocation token not found',
+        expect(expectStatus(await rest.revoke(a, { revocation_token: token }), 409)).toMatchObject({
+          code: 'conflict',
+          detail: already,
         });
       }
+      // An unknown token is still not found, through either door.
+      expect(toolError(await call(mcpA, 'revoke_read_grant', { revocation_token: 'no-such-token' }))).toEqual({
+        code: 'not_found',
+        message: 'Revocation token not found',
+      });
+      expect(expectStatus(await rest.revoke(a, { revocation_token: 'no-such-token' }), 404)).toMatchObject({
+        code: 'not_found',
+        detail: 'Revocation token not found',
+      });
       const unknown = { revocation_token: 'no-such-token' };
       expect(toolError(await call(mcpA, 'continue_scoped_read', unknown))).toEqual({
         code: 'not_found',
@@ -418,7 +430,7 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
 
     it('get_policy returns what GET /policy returns', async () => {
       const viaTool = ok(await call(mcpA, 'get_policy'));
-      const viaRoute = expectStatus(await t.http().get('/policy'), 200);
+      const viaRoute = expectStatus(await ctx.http().get('/policy'), 200);
       expect(viaTool).toEqual(viaRoute);
       expect(viaTool.matrix).toEqual({
         preferences: ['content_generation', 'recommendation'],
@@ -436,11 +448,12 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
       const bare = await connect();
       const viaArgument = ok(await call(bare, 'list_scoped_memories', { agent_key: a.apiKey, user_id: viaMcp, scope: 'attention' }));
       expect(viaArgument).toEqual(expectStatus(await rest.list(a, { user_id: viaMcp, scope: 'attention' }), 200));
-      expect(toolError(await call(bare, 'get_policy'))).toEqual({ code: 'unauthorized', message: 'API key required' });
-      expect(toolError(await call(bare, 'create_scoped_memory', { user_id: 'x', scope: 'nope' }))).toEqual({
+      const keyRequired = {
         code: 'unauthorized',
-        message: 'API key required',
-      });
+        message: 'API key required: pass your agent key as the agent_key argument, or connect with the X-Api-Key or Authorization: Bearer header',
+      };
+      expect(toolError(await call(bare, 'get_policy'))).toEqual(keyRequired);
+      expect(toolError(await call(bare, 'create_scoped_memory', { user_id: 'x', scope: 'nope' }))).toEqual(keyRequired);
     });
   });
 
@@ -469,10 +482,10 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
 
     it('a denial creates no grant and is audited as POLICY_DENIED with the calling agent', async () => {
       const subject = `denied-${randomUUID()}`;
-      const grantsBefore: { n: string }[] = await t.db.query(`SELECT count(*) AS n FROM read_grants WHERE subject = $1`, [subject]);
+      const grantsBefore: { n: string }[] = await ctx.db.query(`SELECT count(*) AS n FROM read_grants WHERE subject = $1`, [subject]);
       const denied = { user_id: subject, scope: 'attention', domain: 'work', purpose: 'write a poem' };
       toolError(await call(mcpA2, 'read_scoped_memories', denied));
-      const grantsAfter: { n: string }[] = await t.db.query(`SELECT count(*) AS n FROM read_grants WHERE subject = $1`, [subject]);
+      const grantsAfter: { n: string }[] = await ctx.db.query(`SELECT count(*) AS n FROM read_grants WHERE subject = $1`, [subject]);
       expect(grantsAfter[0].n).toBe(grantsBefore[0].n);
       expect(await audit(a.userId, subject)).toEqual([
         expect.objectContaining({
@@ -579,7 +592,7 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
       const read = { user_id: subject, scope: 'preferences', purpose: 'recommend', max_age_days: 0 };
       toolError(await call(mcpA, 'read_scoped_memories', read));
       expect(await audit(a.userId, subject)).toEqual([]);
-      const rows: unknown[] = await t.db.query(`SELECT 1 FROM scoped_memories WHERE subject = $1`, [subject]);
+      const rows: unknown[] = await ctx.db.query(`SELECT 1 FROM scoped_memories WHERE subject = $1`, [subject]);
       expect(rows).toEqual([]);
     });
 
@@ -633,7 +646,7 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
       });
       const continued = ok(await call(mcpA, 'continue_scoped_read', { revocation_token: token }));
       expect(continued).toEqual(readOfA);
-      const grants: { revoked_at: Date | null }[] = await t.db.query(`SELECT revoked_at FROM read_grants WHERE subject = $1`, [subject]);
+      const grants: { revoked_at: Date | null }[] = await ctx.db.query(`SELECT revoked_at FROM read_grants WHERE subject = $1`, [subject]);
       expect(grants).toEqual([{ revoked_at: null }]);
     });
 
@@ -716,7 +729,7 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
       ok(await call(mcpA, 'delete_scoped_memory', { id }));
 
       const grants: { id: string; agent_id: string; purpose: string; purpose_class: string; token_hash: string }[] =
-        await t.db.query(`SELECT id, agent_id, purpose, purpose_class, token_hash FROM read_grants WHERE subject = $1`, [subject]);
+        await ctx.db.query(`SELECT id, agent_id, purpose, purpose_class, token_hash FROM read_grants WHERE subject = $1`, [subject]);
       expect(grants).toHaveLength(1);
       const grant = grants[0];
       expect(grant).toMatchObject({ agent_id: a.agentId, purpose: 'execute task', purpose_class: 'task_execution' });

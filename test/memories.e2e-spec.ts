@@ -1,207 +1,24 @@
-import { Client } from 'pg';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
-import { RetentionSweep } from '../src/memories/retention-sweep';
-import { startTestApp, TestAgent, TestApp, uniqueName } from './support/test-app';
+import { useFixtures } from './support/fixtures';
+import { expectProblem } from './support/problems';
+import { SCOPES, Scope, SCOPE_MESSAGE, SOURCE_MESSAGE, NO_SHAPE, UUID, RFC3339_UTC, DAY_MS, CREATED_KEYS, MEMORY_KEYS, MemoryBody, ListedMemory, key, memoryBody, nested, rulesOfSize, expectValidationProblem, memoryRequests } from './support/scoped-memories';
+import { TestAgent, uniqueName } from './support/test-app';
 
 /**
  * MemoryScope v1 scoped memories over REST, against real PostgreSQL: writes
- * (shapes, normalization, validation, limits), listing, deletion, erasure,
- * export, audit, tenant isolation, expiry and the retention sweep.
+ * (every scope and shape as stored, normalization, validation, limits) and
+ * their audit. Listing and erasure: memories-read; expiry: memories-expiry.
  */
 
-const SCOPES = ['preferences', 'constraints', 'communication', 'accessibility', 'schedule', 'attention'] as const;
-type Scope = (typeof SCOPES)[number];
-
-const SCOPE_MESSAGE =
-  'scope must be one of preferences, constraints, communication, accessibility, schedule, attention';
-const SOURCE_MESSAGE = 'source must be one of explicit_user_input, user_setting';
-const NO_SHAPE = 'value_json does not match any allowed shape';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-const CREATED_KEYS = ['created_at', 'domain', 'expires_at', 'id', 'scope', 'user_id'];
-const MEMORY_KEYS = [...CREATED_KEYS, 'expired', 'shape', 'source', 'ttl_days', 'value'].sort();
-const GRANT_KEYS = [
-  'agent_id',
-  'created_at',
-  'domain',
-  'expires_at',
-  'id',
-  'max_age_days',
-  'purpose',
-  'purpose_class',
-  'revoked_at',
-  'scope',
-  'user_id',
-];
-
-interface MemoryBody {
-  user_id?: unknown;
-  scope?: unknown;
-  domain?: unknown;
-  source?: unknown;
-  ttl_days?: unknown;
-  value_json?: unknown;
-  [extra: string]: unknown;
-}
-
-interface AuditRow {
-  user_id: string | null;
-  agent_id: string | null;
-  request_id: string | null;
-  event_type: string;
-  subject: string | null;
-  scope: string | null;
-  domain: string | null;
-  purpose: string | null;
-  purpose_class: string | null;
-  memory_ids: string[] | null;
-  grant_id: string | null;
-  reason_code: string | null;
-  meta: Record<string, unknown> | null;
-}
-
-interface ListedMemory {
-  id: string;
-  user_id: string;
-  scope: string;
-  domain: string | null;
-  created_at: string;
-  expires_at: string;
-  shape: string;
-  value: unknown;
-  source: string;
-  ttl_days: number;
-  expired: boolean;
-}
-
-const key = (agent: TestAgent) => ({ 'X-Api-Key': agent.apiKey });
-
-function memoryBody(overrides: MemoryBody = {}): MemoryBody {
-  return {
-    user_id: 'subject_1',
-    scope: 'preferences',
-    source: 'explicit_user_input',
-    ttl_days: 30,
-    value_json: { likes: ['coffee'] },
-    ...overrides,
-  };
-}
-
-/** Builds `levels` nested containers (objects, or arrays under one key) around a scalar leaf. */
-function nested(levels: number, kind: 'object' | 'array' = 'object'): unknown {
-  let v: unknown = 'leaf';
-  for (let i = 1; i < levels; i++) v = kind === 'object' ? { k: v } : [v];
-  return { k: v };
-}
-
-/** A rules_list whose JSON text is exactly `bytes` bytes long (distinct rules, each ≤ 2,000 characters). */
-function rulesOfSize(bytes: number): string[] {
-  const rules: string[] = [];
-  let size = 2; // []
-  let i = 0;
-  // Stop while 10 to 1,920 bytes remain, so that the last rule is 7 to 1,917 characters long.
-  while (bytes - size >= 1_920) {
-    const rule = `${String(i).padStart(6, '0')}-${'r'.repeat(1_900)}`;
-    size += JSON.stringify(rule).length + (rules.length ? 1 : 0);
-    rules.push(rule);
-    i += 1;
-  }
-  // The last rule makes up the difference: quotes and a comma take 3 bytes.
-  rules.push(`z${'r'.repeat(bytes - size - 4)}`);
-  const actual = Buffer.byteLength(JSON.stringify(rules), 'utf8');
-  if (actual !== bytes) throw new Error(`rulesOfSize(${bytes}) built ${actual} bytes`);
-  return rules;
-}
-
-function expectProblem(res: Response, status: number, detail?: string | RegExp): void {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = JSON.parse(res.text) as Record<string, unknown>;
-  expect(body.status).toBe(status);
-  expect(typeof body.detail).toBe('string');
-  if (typeof detail === 'string') expect(body.detail).toBe(detail);
-  else if (detail) expect(body.detail).toMatch(detail);
-}
-
-function expectValidationProblem(res: Response, field: string, message: string | RegExp): void {
-  expectProblem(res, 422);
-  expect(res.body.code).toBe('validation_failed');
-  expect(Array.isArray(res.body.errors)).toBe(true);
-  const entry = (res.body.errors as { field: string; message: string }[]).find((e) => e.field === field);
-  expect(entry).toBeDefined();
-  if (typeof message === 'string') {
-    expect(entry!.message).toBe(message);
-    expect(res.body.detail).toContain(message);
-  } else {
-    expect(entry!.message).toMatch(message);
-    expect(res.body.detail).toMatch(message);
-  }
-}
-
-describe('scoped memories (MemoryScope v1)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(() => t.close());
-
-  const create = (agent: TestAgent, body: MemoryBody, requestId?: string) => {
-    const req = t.http().post('/memory').set(key(agent));
-    if (requestId) req.set('X-Request-ID', requestId);
-    return req.send(body);
-  };
-
-  const created = async (agent: TestAgent, overrides: MemoryBody = {}): Promise<Record<string, string | null>> => {
-    const res = await create(agent, memoryBody(overrides));
-    expect(res.status).toBe(201);
-    return res.body;
-  };
-
-  const list = async (agent: TestAgent, query: Record<string, string | number | boolean>) => {
-    const res = await t.http().get('/memory').query(query).set(key(agent));
-    expect(res.status).toBe(200);
-    return res.body as { memories: ListedMemory[]; total: number; limit: number; offset: number };
-  };
-
-  const audits = (where: string, params: unknown[]): Promise<AuditRow[]> =>
-    t.db.query(
-      `SELECT user_id, agent_id, request_id, event_type, subject, scope, domain, purpose, purpose_class,
-              memory_ids::text[] AS memory_ids, grant_id, reason_code, meta
-         FROM audit_events WHERE ${where} ORDER BY seq`,
-      params,
-    );
-
-  const memoryExists = async (id: string): Promise<boolean> =>
-    (await t.db.query(`SELECT 1 FROM scoped_memories WHERE id = $1`, [id])).length === 1;
-
-  /** Moves a memory's expiry (and creation, keeping ttl_days) to `expiredAgo` before now. */
-  const expire = async (id: string, expiredAgo: string): Promise<void> => {
-    await t.db.query(
-      `UPDATE scoped_memories
-          SET expires_at = now() - $2::interval,
-              created_at = now() - $2::interval - make_interval(days => ttl_days)
-        WHERE id = $1`,
-      [id, expiredAgo],
-    );
-  };
-
-  const counts = async () => {
-    const [row] = await t.db.query(
-      `SELECT (SELECT count(*) FROM scoped_memories)::int AS memories,
-              (SELECT count(*) FROM audit_events WHERE event_type = 'MEMORY_WRITE')::int AS writes`,
-    );
-    return row as { memories: number; writes: number };
-  };
+describe('scoped memories (MemoryScope v1): writes, shapes and validation', () => {
+  const ctx = useFixtures();
+  const { create, created, list, audits, counts } = memoryRequests(ctx);
 
   describe('POST /memory', () => {
     let agent: TestAgent;
     beforeAll(async () => {
-      agent = await t.newAgent();
+      agent = await ctx.newUser();
     });
 
     it('answers 201 with exactly {id, user_id, scope, domain, created_at, expires_at}; expiry is ttl_days later', async () => {
@@ -226,7 +43,7 @@ describe('scoped memories (MemoryScope v1)', () => {
       expect(Date.parse(res.body.expires_at) - createdAt).toBe(30 * DAY_MS);
 
       // The row is there with what the response said.
-      const [row] = await t.db.query(
+      const [row] = await ctx.db.query(
         `SELECT user_id, subject, scope, domain, source, ttl_days, created_by_agent_id, created_at, expires_at
            FROM scoped_memories WHERE id = $1`,
         [res.body.id],
@@ -257,7 +74,7 @@ describe('scoped memories (MemoryScope v1)', () => {
       const blank = await created(agent, { user_id: subject, domain: '   ' });
       const explicitNull = await created(agent, { user_id: subject, domain: null });
       for (const m of [none, empty, blank, explicitNull]) expect(m.domain).toBeNull();
-      const rows = await t.db.query(`SELECT domain FROM scoped_memories WHERE subject = $1`, [subject]);
+      const rows = await ctx.db.query(`SELECT domain FROM scoped_memories WHERE subject = $1`, [subject]);
       expect(rows).toHaveLength(4);
       for (const r of rows) expect(r.domain).toBeNull();
       // And they are listed as domain-less.
@@ -292,23 +109,27 @@ describe('scoped memories (MemoryScope v1)', () => {
       expect(byId.get(b.id!)!.source).toBe('user_setting');
     });
 
-    it('ignores unknown body fields', async () => {
+    it('refuses unknown body fields with a 422 naming each one; nothing stored', async () => {
       const subject = uniqueName('extra');
+      const before = await counts();
       const res = await create(
         agent,
         memoryBody({ user_id: subject, app_id: 'someone-else', id: randomUUID(), value_shape: 'rules_list', foo: { bar: 1 } }),
       );
-      expect(res.status).toBe(201);
-      expect(Object.keys(res.body).sort()).toEqual(CREATED_KEYS);
-      const [row] = await t.db.query(`SELECT id, user_id, value_shape FROM scoped_memories WHERE subject = $1`, [subject]);
-      expect(row.id).toBe(res.body.id);
-      expect(row.user_id).toBe(agent.userId);
-      expect(row.value_shape).toBe('likes_dislikes');
+      expectProblem(res, 422, { code: 'validation_failed', errors: true });
+      expect(res.body.errors).toEqual([
+        { field: 'app_id', message: 'app_id is not a known field' },
+        { field: 'id', message: 'id is not a known field' },
+        { field: 'value_shape', message: 'value_shape is not a known field' },
+        { field: 'foo', message: 'foo is not a known field' },
+      ]);
+      expect(await ctx.db.query(`SELECT id FROM scoped_memories WHERE subject = $1`, [subject])).toEqual([]);
+      expect(await counts()).toEqual(before);
     });
 
     it('requires an agent key', async () => {
       const before = await counts();
-      const res = await t.http().post('/memory').send(memoryBody());
+      const res = await ctx.http().post('/memory').send(memoryBody());
       expectProblem(res, 401);
       expect(await counts()).toEqual(before);
     });
@@ -358,7 +179,7 @@ describe('scoped memories (MemoryScope v1)', () => {
       for (const r of responses) expect(r.status).toBe(201);
       const ids = responses.map((r) => r.body.id as string);
       expect(new Set(ids).size).toBe(20);
-      const rows: { id: string }[] = await t.db.query(
+      const rows: { id: string }[] = await ctx.db.query(
         `SELECT id FROM scoped_memories WHERE user_id = $1 AND subject = $2`,
         [agent.userId, subject],
       );
@@ -373,7 +194,7 @@ describe('scoped memories (MemoryScope v1)', () => {
   describe('every scope × every shape, as stored', () => {
     let agent: TestAgent;
     beforeAll(async () => {
-      agent = await t.newAgent();
+      agent = await ctx.newUser();
     });
 
     /** Each input, its detected shape and its normalized (stored) value. */
@@ -485,7 +306,7 @@ describe('scoped memories (MemoryScope v1)', () => {
         expect(Date.parse(m.expires_at) - Date.parse(m.created_at)).toBe(45 * DAY_MS);
       }
       // The stored row agrees with what was listed.
-      const rows: { id: string; value_shape: string; value_json: unknown }[] = await t.db.query(
+      const rows: { id: string; value_shape: string; value_json: unknown }[] = await ctx.db.query(
         `SELECT id, value_shape, value_json FROM scoped_memories WHERE subject = $1`,
         [subject],
       );
@@ -526,7 +347,7 @@ describe('scoped memories (MemoryScope v1)', () => {
       ]) {
         const subject = uniqueName('proto');
         const before = await counts();
-        const res = await t
+        const res = await ctx
           .http()
           .post('/memory')
           .set(key(agent))
@@ -538,7 +359,7 @@ describe('scoped memories (MemoryScope v1)', () => {
           continue;
         }
         expect({ value, status: res.status }).toEqual({ value, status: 201 });
-        const listed = await t.http().get('/memory').query({ user_id: subject }).set(key(agent)).expect(200);
+        const listed = await ctx.http().get('/memory').query({ user_id: subject }).set(key(agent)).expect(200);
         const stored = JSON.stringify((JSON.parse(listed.text) as { memories: ListedMemory[] }).memories[0].value);
         expect({ value, stored: stored.includes('"__proto__"') }).toEqual({ value, stored: true });
       }
@@ -579,7 +400,7 @@ describe('scoped memories (MemoryScope v1)', () => {
   describe('POST /memory validation (422, nothing stored, nothing audited)', () => {
     let agent: TestAgent;
     beforeAll(async () => {
-      agent = await t.newAgent();
+      agent = await ctx.newUser();
     });
 
     /** Posts, expects a 422 naming `field`, and checks that no memory and no MEMORY_WRITE event appeared. */
@@ -596,7 +417,8 @@ describe('scoped memories (MemoryScope v1)', () => {
         const res = await rejects(memoryBody({ scope }), 'scope', SCOPE_MESSAGE);
         expect(res.body.detail).toBe(SCOPE_MESSAGE);
       }
-      await rejects(memoryBody({ scope: undefined }), 'scope', SCOPE_MESSAGE);
+      const missing = await rejects(memoryBody({ scope: undefined }), 'scope', 'scope is required');
+      expect(missing.body.detail).toBe('scope is required');
     });
 
     it('rejects an invalid or missing source', async () => {
@@ -604,7 +426,8 @@ describe('scoped memories (MemoryScope v1)', () => {
         const res = await rejects(memoryBody({ source }), 'source', SOURCE_MESSAGE);
         expect(res.body.detail).toBe(SOURCE_MESSAGE);
       }
-      await rejects(memoryBody({ source: undefined }), 'source', SOURCE_MESSAGE);
+      const missing = await rejects(memoryBody({ source: undefined }), 'source', 'source is required');
+      expect(missing.body.detail).toBe('source is required');
     });
 
     it('rejects ttl_days 0, 366, 1.5, -1, "30", null and missing', async () => {
@@ -702,609 +525,11 @@ describe('scoped memories (MemoryScope v1)', () => {
     it('rejects a body that is not a JSON object', async () => {
       for (const raw of ['[1]', '"text"', '42']) {
         const before = await counts();
-        const res = await t.http().post('/memory').set(key(agent)).set('Content-Type', 'application/json').send(raw);
+        const res = await ctx.http().post('/memory').set(key(agent)).set('Content-Type', 'application/json').send(raw);
         expectProblem(res, 422);
         expect(await counts()).toEqual(before);
       }
     });
   });
 
-  describe('GET /memory', () => {
-    let agent: TestAgent;
-    let subject: string;
-    /** id by label, created oldest first. */
-    const ids: Record<string, string> = {};
-
-    beforeAll(async () => {
-      agent = await t.newAgent();
-      subject = uniqueName('list');
-      const specs: [string, MemoryBody][] = [
-        ['prefNoDomain', { scope: 'preferences' }],
-        ['prefFood', { scope: 'preferences', domain: 'food' }],
-        ['constraintsFood', { scope: 'constraints', domain: 'food', value_json: ['no nuts'] }],
-        ['prefTravel', { scope: 'preferences', domain: 'travel' }],
-        ['scheduleNoDomain', { scope: 'schedule', value_json: [{ day: 'mon' }] }],
-        ['expiredPref', { scope: 'preferences' }],
-      ];
-      for (const [label, overrides] of specs) ids[label] = (await created(agent, { user_id: subject, ...overrides })).id!;
-      // Distinct, known creation times: oldest first in `specs` order.
-      let minutesAgo = 60;
-      for (const [label] of specs) {
-        await t.db.query(
-          `UPDATE scoped_memories SET created_at = now() - make_interval(mins => $2),
-                                      expires_at = now() - make_interval(mins => $2) + make_interval(days => ttl_days)
-            WHERE id = $1`,
-          [ids[label], minutesAgo],
-        );
-        minutesAgo -= 5;
-      }
-      await expire(ids.expiredPref, '1 hour');
-      // Another subject of the same tenant, never listed with this one.
-      await created(agent, { user_id: `${subject}-other` });
-    });
-
-    it('lists the live memories of a subject newest first, with total, limit and offset', async () => {
-      const res = await list(agent, { user_id: subject });
-      expect(Object.keys(res).sort()).toEqual(['limit', 'memories', 'offset', 'total']);
-      expect(res.memories.map((m) => m.id)).toEqual([
-        ids.scheduleNoDomain,
-        ids.prefTravel,
-        ids.constraintsFood,
-        ids.prefFood,
-        ids.prefNoDomain,
-      ]);
-      expect(res.total).toBe(5);
-      expect(res.limit).toBe(200);
-      expect(res.offset).toBe(0);
-      for (const m of res.memories) {
-        expect(m.user_id).toBe(subject);
-        expect(m.expired).toBe(false);
-      }
-      const times = res.memories.map((m) => Date.parse(m.created_at));
-      expect([...times].sort((a, b) => b - a)).toEqual(times);
-    });
-
-    it('filters by scope and domain (absent = all, empty = only domain-less)', async () => {
-      const ofScope = await list(agent, { user_id: subject, scope: 'preferences' });
-      expect(ofScope.memories.map((m) => m.id)).toEqual([ids.prefTravel, ids.prefFood, ids.prefNoDomain]);
-      expect(ofScope.total).toBe(3);
-
-      const food = await list(agent, { user_id: subject, domain: 'food' });
-      expect(food.memories.map((m) => m.id)).toEqual([ids.constraintsFood, ids.prefFood]);
-
-      const prefFood = await list(agent, { user_id: subject, scope: 'preferences', domain: 'food' });
-      expect(prefFood.memories.map((m) => m.id)).toEqual([ids.prefFood]);
-
-      const domainless = await list(agent, { user_id: subject, domain: '' });
-      expect(domainless.memories.map((m) => m.id)).toEqual([ids.scheduleNoDomain, ids.prefNoDomain]);
-      for (const m of domainless.memories) expect(m.domain).toBeNull();
-
-      const domainlessPrefs = await list(agent, { user_id: subject, scope: 'preferences', domain: '' });
-      expect(domainlessPrefs.memories.map((m) => m.id)).toEqual([ids.prefNoDomain]);
-
-      // Domains match exactly.
-      expect((await list(agent, { user_id: subject, domain: 'Food' })).total).toBe(0);
-      expect((await list(agent, { user_id: subject, scope: 'attention' })).total).toBe(0);
-    });
-
-    it('includes expired memories, flagged, only with include_expired=true', async () => {
-      const withExpired = await list(agent, { user_id: subject, include_expired: true });
-      expect(withExpired.total).toBe(6);
-      expect(withExpired.memories.map((m) => m.id)).toContain(ids.expiredPref);
-      for (const m of withExpired.memories) expect(m.expired).toBe(m.id === ids.expiredPref);
-
-      const without = await list(agent, { user_id: subject, include_expired: false });
-      expect(without.total).toBe(5);
-      expect(without.memories.map((m) => m.id)).not.toContain(ids.expiredPref);
-
-      const prefsExpired = await list(agent, { user_id: subject, scope: 'preferences', domain: '', include_expired: true });
-      expect(prefsExpired.memories.map((m) => m.id)).toEqual([ids.prefNoDomain, ids.expiredPref]);
-    });
-
-    it('pages with limit and offset; total counts every match', async () => {
-      const all = (await list(agent, { user_id: subject })).memories.map((m) => m.id);
-      const page = await list(agent, { user_id: subject, limit: 2, offset: 1 });
-      expect(page.memories.map((m) => m.id)).toEqual(all.slice(1, 3));
-      expect(page.total).toBe(5);
-      expect(page.limit).toBe(2);
-      expect(page.offset).toBe(1);
-      const last = await list(agent, { user_id: subject, limit: 2, offset: 4 });
-      expect(last.memories.map((m) => m.id)).toEqual(all.slice(4));
-      const beyond = await list(agent, { user_id: subject, offset: 10 });
-      expect(beyond.memories).toEqual([]);
-      expect(beyond.total).toBe(5);
-    });
-
-    it('answers 422 without user_id or with invalid filters', async () => {
-      expectValidationProblem(await t.http().get('/memory').set(key(agent)), 'user_id', /user_id/);
-      expectValidationProblem(await t.http().get('/memory').query({ user_id: '' }).set(key(agent)), 'user_id', /user_id/);
-      expectValidationProblem(await t.http().get('/memory').query({ user_id: 'a b' }).set(key(agent)), 'user_id', /user_id/);
-      expectValidationProblem(
-        await t.http().get('/memory').query({ user_id: subject, scope: 'bogus' }).set(key(agent)),
-        'scope',
-        SCOPE_MESSAGE,
-      );
-      expectValidationProblem(
-        await t.http().get('/memory').query({ user_id: subject, domain: 'bad!' }).set(key(agent)),
-        'domain',
-        /domain/,
-      );
-      expectValidationProblem(
-        await t.http().get('/memory').query({ user_id: subject, include_expired: 'maybe' }).set(key(agent)),
-        'include_expired',
-        /include_expired/,
-      );
-      for (const q of [{ limit: 0 }, { limit: 1001 }, { limit: 'x' }, { offset: -1 }]) {
-        expectProblem(await t.http().get('/memory').query({ user_id: subject, ...q }).set(key(agent)), 422);
-      }
-    });
-
-    it('audits each list as MEMORY_LIST with the listed ids', async () => {
-      const rid = `list-${randomUUID()}`;
-      const res = await t
-        .http()
-        .get('/memory')
-        .query({ user_id: subject, scope: 'preferences', domain: 'food' })
-        .set(key(agent))
-        .set('X-Request-ID', rid)
-        .expect(200);
-      const rows = await audits(`event_type = 'MEMORY_LIST' AND request_id = $1`, [rid]);
-      expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({
-        user_id: agent.userId,
-        agent_id: agent.agentId,
-        subject,
-        scope: 'preferences',
-        domain: 'food',
-        memory_ids: res.body.memories.map((m: ListedMemory) => m.id),
-      });
-      expect(rows[0].memory_ids).toEqual([ids.prefFood]);
-    });
-  });
-
-  describe('DELETE /memory/{id}', () => {
-    it('deletes one memory (204), then 404; audited as MEMORY_DELETE', async () => {
-      const agent = await t.newAgent();
-      const subject = uniqueName('del');
-      const keep = await created(agent, { user_id: subject });
-      const gone = await created(agent, { user_id: subject, scope: 'constraints', domain: 'diet', value_json: ['x'] });
-      const rid = `del-${randomUUID()}`;
-
-      const res = await t.http().delete(`/memory/${gone.id}`).set(key(agent)).set('X-Request-ID', rid);
-      expect(res.status).toBe(204);
-      expect(res.text).toBe('');
-      expect(await memoryExists(gone.id!)).toBe(false);
-      expect(await memoryExists(keep.id!)).toBe(true);
-      expect((await list(agent, { user_id: subject, include_expired: true })).memories.map((m) => m.id)).toEqual([keep.id]);
-
-      const again = await t.http().delete(`/memory/${gone.id}`).set(key(agent));
-      expectProblem(again, 404, 'Memory not found');
-      expectProblem(await t.http().delete(`/memory/${randomUUID()}`).set(key(agent)), 404);
-
-      const rows = await audits(`event_type = 'MEMORY_DELETE' AND user_id = $1`, [agent.userId]);
-      expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({
-        agent_id: agent.agentId,
-        request_id: rid,
-        subject,
-        scope: 'constraints',
-        domain: 'diet',
-        memory_ids: [gone.id],
-      });
-    });
-
-    it('deletes an expired memory too, and accepts an upper-case UUID', async () => {
-      const agent = await t.newAgent();
-      const m = await created(agent, { user_id: uniqueName('del-exp') });
-      await expire(m.id!, '2 days');
-      await t.http().delete(`/memory/${m.id!.toUpperCase()}`).set(key(agent)).expect(204);
-      expect(await memoryExists(m.id!)).toBe(false);
-    });
-
-    it('answers 422 for an id that is not a UUID', async () => {
-      const agent = await t.newAgent();
-      for (const id of ['not-a-uuid', '123', `${randomUUID()}x`]) {
-        const res = await t.http().delete(`/memory/${id}`).set(key(agent));
-        expectValidationProblem(res, 'id', /UUID/);
-      }
-      expect(await audits(`event_type = 'MEMORY_DELETE' AND user_id = $1`, [agent.userId])).toHaveLength(0);
-    });
-  });
-
-  describe('erasure and export of a subject', () => {
-    let agent: TestAgent;
-    let subject: string;
-    let otherSubject: string;
-    let token: string;
-    let memoryIds: string[];
-    let otherId: string;
-
-    beforeAll(async () => {
-      agent = await t.newAgent();
-      subject = uniqueName('erase');
-      otherSubject = uniqueName('keep');
-      memoryIds = [
-        (await created(agent, { user_id: subject, value_json: { likes: ['tea'] } })).id!,
-        (await created(agent, { user_id: subject, scope: 'schedule', domain: 'work', value_json: [{ day: 'mon' }] })).id!,
-        (await created(agent, { user_id: subject, value_json: { likes: ['old'] } })).id!,
-      ];
-      await expire(memoryIds[2], '3 days');
-      otherId = (await created(agent, { user_id: otherSubject })).id!;
-
-      const read = await t
-        .http()
-        .post('/memory/read')
-        .set(key(agent))
-        .send({ user_id: subject, scope: 'preferences', purpose_class: 'recommendation', purpose: 'suggest drinks' })
-        .expect(200);
-      token = read.body.revocation_token;
-      expect(typeof token).toBe('string');
-      expect(read.body.summary_struct.likes).toEqual(['tea']);
-      await t
-        .http()
-        .post('/memory/read')
-        .set(key(agent))
-        .send({ user_id: otherSubject, scope: 'preferences', purpose_class: 'recommendation' })
-        .expect(200);
-    });
-
-    it('exports memories (expired included) and grants, never a token or its hash; audited as SUBJECT_EXPORT', async () => {
-      const rid = `export-${randomUUID()}`;
-      const res = await t.http().get('/memory/export').query({ user_id: subject }).set(key(agent)).set('X-Request-ID', rid);
-      expect(res.status).toBe(200);
-      expect(res.body.user_id).toBe(subject);
-      expect(res.body.exported_at).toMatch(RFC3339_UTC);
-      const exported = res.body.memories as ListedMemory[];
-      expect(exported.map((m) => m.id).sort()).toEqual([...memoryIds].sort());
-      for (const m of exported) {
-        expect(Object.keys(m).sort()).toEqual(MEMORY_KEYS);
-        expect(m.expired).toBe(m.id === memoryIds[2]);
-      }
-      expect(exported.find((m) => m.id === memoryIds[1])).toMatchObject({
-        scope: 'schedule',
-        domain: 'work',
-        shape: 'schedule_windows',
-        value: [{ day: 'mon' }],
-      });
-      expect(res.body.grants).toHaveLength(1);
-      const [grant] = res.body.grants;
-      expect(Object.keys(grant).sort()).toEqual(GRANT_KEYS);
-      expect(grant).toMatchObject({
-        user_id: subject,
-        scope: 'preferences',
-        domain: null,
-        purpose_class: 'recommendation',
-        agent_id: agent.agentId,
-        revoked_at: null,
-      });
-      const tokenHash = createHash('sha256').update(token, 'utf8').digest('hex');
-      expect(res.text).not.toContain(token);
-      expect(res.text).not.toContain(tokenHash);
-      expect(res.text.toLowerCase()).not.toContain('token');
-      // Another subject's data is not in the export.
-      expect(res.text).not.toContain(otherId);
-      expect(res.text).not.toContain(otherSubject);
-
-      const rows = await audits(`event_type = 'SUBJECT_EXPORT' AND request_id = $1`, [rid]);
-      expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ user_id: agent.userId, agent_id: agent.agentId, subject });
-      expect([...(rows[0].memory_ids ?? [])].sort()).toEqual([...memoryIds].sort());
-    });
-
-    it('GET /memory/export answers 422 without user_id', async () => {
-      expectValidationProblem(await t.http().get('/memory/export').set(key(agent)), 'user_id', /user_id/);
-    });
-
-    it('DELETE /memory?user_id= erases the subject’s memories and grants only; audited as SUBJECT_ERASE', async () => {
-      const grantsBefore = await t.http().get('/memory/grants').query({ user_id: subject }).set(key(agent)).expect(200);
-      expect(grantsBefore.body.grants).toHaveLength(1);
-
-      const rid = `erase-${randomUUID()}`;
-      const res = await t.http().delete('/memory').query({ user_id: subject }).set(key(agent)).set('X-Request-ID', rid);
-      expect(res.status).toBe(200);
-      expect(res.body).toEqual({ deleted: 3 });
-
-      const [left] = await t.db.query(
-        `SELECT (SELECT count(*) FROM scoped_memories WHERE user_id = $1 AND subject = $2)::int AS memories,
-                (SELECT count(*) FROM read_grants WHERE user_id = $1 AND subject = $2)::int AS grants`,
-        [agent.userId, subject],
-      );
-      expect(left).toEqual({ memories: 0, grants: 0 });
-      expect((await list(agent, { user_id: subject, include_expired: true })).total).toBe(0);
-      const grantsAfter = await t.http().get('/memory/grants').query({ user_id: subject }).set(key(agent)).expect(200);
-      expect(grantsAfter.body.grants).toEqual([]);
-      // The token is gone with its grant.
-      expectProblem(
-        await t.http().post('/memory/read/continue').set(key(agent)).send({ revocation_token: token }),
-        404,
-        /Revocation token not found/,
-      );
-      const exported = await t.http().get('/memory/export').query({ user_id: subject }).set(key(agent)).expect(200);
-      expect(exported.body.memories).toEqual([]);
-      expect(exported.body.grants).toEqual([]);
-
-      // The other subject is untouched.
-      expect(await memoryExists(otherId)).toBe(true);
-      const [otherGrants] = await t.db.query(
-        `SELECT count(*)::int AS n FROM read_grants WHERE user_id = $1 AND subject = $2`,
-        [agent.userId, otherSubject],
-      );
-      expect(otherGrants.n).toBe(1);
-
-      const rows = await audits(`event_type = 'SUBJECT_ERASE' AND request_id = $1`, [rid]);
-      expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ user_id: agent.userId, agent_id: agent.agentId, subject });
-      expect([...(rows[0].memory_ids ?? [])].sort()).toEqual([...memoryIds].sort());
-      expect(rows[0].meta).toMatchObject({ memories: 3, grants: 1 });
-
-      // Erasing again deletes nothing.
-      const again = await t.http().delete('/memory').query({ user_id: subject }).set(key(agent)).expect(200);
-      expect(again.body).toEqual({ deleted: 0 });
-    });
-
-    it('DELETE /memory answers 422 without a valid user_id', async () => {
-      const before = await counts();
-      expectValidationProblem(await t.http().delete('/memory').set(key(agent)), 'user_id', /user_id/);
-      expectValidationProblem(await t.http().delete('/memory').query({ user_id: '  ' }).set(key(agent)), 'user_id', /user_id/);
-      expect(await counts()).toEqual(before);
-      expect(await memoryExists(otherId)).toBe(true);
-    });
-  });
-
-  describe('tenant isolation', () => {
-    it('a tenant never lists, reads, exports, erases or deletes another tenant’s memories about the same subject', async () => {
-      const a = await t.newAgent();
-      const b = await t.newAgent();
-      expect(a.userId).not.toBe(b.userId);
-      const subject = uniqueName('shared-subject');
-
-      const aPref = await created(a, { user_id: subject, value_json: { likes: ['secret-a'] } });
-      const aRules = await created(a, { user_id: subject, scope: 'constraints', value_json: ['a-rule'] });
-      const aRead = await t
-        .http()
-        .post('/memory/read')
-        .set(key(a))
-        .send({ user_id: subject, scope: 'preferences', purpose_class: 'recommendation' })
-        .expect(200);
-      expect(aRead.body.summary_struct.likes).toEqual(['secret-a']);
-
-      // B sees nothing.
-      const bList = await list(b, { user_id: subject, include_expired: true });
-      expect(bList).toMatchObject({ memories: [], total: 0 });
-      const bRead = await t
-        .http()
-        .post('/memory/read')
-        .set(key(b))
-        .send({ user_id: subject, scope: 'preferences', purpose_class: 'recommendation' })
-        .expect(200);
-      expect(bRead.body.summary_text).toBe('No memories found.');
-      expect(bRead.body.confidence).toBe(0);
-      expect(JSON.stringify(bRead.body)).not.toContain('secret-a');
-      const bExport = await t.http().get('/memory/export').query({ user_id: subject }).set(key(b)).expect(200);
-      expect(bExport.body.memories).toEqual([]);
-      // B's own read grant only; A's grant is not there.
-      expect(bExport.body.grants).toHaveLength(1);
-      expect(bExport.body.grants[0].agent_id).toBe(b.agentId);
-      expect(bExport.text).not.toContain(aPref.id);
-      const bGrants = await t.http().get('/memory/grants').query({ user_id: subject }).set(key(b)).expect(200);
-      expect(bGrants.body.grants.map((g: { agent_id: string }) => g.agent_id)).toEqual([b.agentId]);
-
-      // B cannot continue or revoke A's grant.
-      expectProblem(
-        await t.http().post('/memory/read/continue').set(key(b)).send({ revocation_token: aRead.body.revocation_token }),
-        404,
-        /Revocation token not found/,
-      );
-      expectProblem(
-        await t.http().post('/memory/revoke').set(key(b)).send({ revocation_token: aRead.body.revocation_token }),
-        404,
-      );
-
-      // B cannot delete A's memory by id.
-      expectProblem(await t.http().delete(`/memory/${aPref.id}`).set(key(b)), 404, 'Memory not found');
-      expect(await memoryExists(aPref.id!)).toBe(true);
-      expect(await audits(`event_type = 'MEMORY_DELETE' AND user_id = $1`, [b.userId])).toHaveLength(0);
-
-      // B's erase deletes only B's memories about the subject.
-      const bOwn = await created(b, { user_id: subject, value_json: { likes: ['b-thing'] } });
-      const erased = await t.http().delete('/memory').query({ user_id: subject }).set(key(b)).expect(200);
-      expect(erased.body).toEqual({ deleted: 1 });
-      expect(await memoryExists(bOwn.id!)).toBe(false);
-      expect(await memoryExists(aPref.id!)).toBe(true);
-      expect(await memoryExists(aRules.id!)).toBe(true);
-
-      // A still has everything, including the grant.
-      const aList = await list(a, { user_id: subject });
-      expect(aList.memories.map((m) => m.id).sort()).toEqual([aPref.id, aRules.id].sort());
-      const aContinue = await t
-        .http()
-        .post('/memory/read/continue')
-        .set(key(a))
-        .send({ revocation_token: aRead.body.revocation_token })
-        .expect(200);
-      expect(aContinue.body.summary_struct.likes).toEqual(['secret-a']);
-      const aExport = await t.http().get('/memory/export').query({ user_id: subject }).set(key(a)).expect(200);
-      expect(aExport.body.memories).toHaveLength(2);
-      expect(aExport.body.grants).toHaveLength(1);
-      expect(aExport.text).not.toContain(bOwn.id);
-    });
-
-    it('agents of the same user share the tenant', async () => {
-      const a = await t.newAgent();
-      const sibling = await t
-        .http()
-        .post(`/admin/users/${a.userId}/agents`)
-        .set('Authorization', `Bearer ${t.adminToken}`)
-        .send({ name: uniqueName('sibling') })
-        .expect(201);
-      const siblingKey = { 'X-Api-Key': sibling.body.api_key as string };
-      const subject = uniqueName('shared');
-      const m = await created(a, { user_id: subject, value_json: { likes: ['shared-like'] } });
-
-      const listed = await t.http().get('/memory').query({ user_id: subject }).set(siblingKey).expect(200);
-      expect(listed.body.memories.map((x: ListedMemory) => x.id)).toEqual([m.id]);
-      const read = await t
-        .http()
-        .post('/memory/read')
-        .set(siblingKey)
-        .send({ user_id: subject, scope: 'preferences', purpose_class: 'content_generation' })
-        .expect(200);
-      expect(read.body.summary_struct.likes).toEqual(['shared-like']);
-
-      // A memory the sibling writes is A's too, and the sibling may delete A's.
-      const bySibling = await t.http().post('/memory').set(siblingKey).send(memoryBody({ user_id: subject })).expect(201);
-      const [row] = await t.db.query(`SELECT user_id, created_by_agent_id FROM scoped_memories WHERE id = $1`, [
-        bySibling.body.id,
-      ]);
-      expect(row).toEqual({ user_id: a.userId, created_by_agent_id: sibling.body.id });
-      expect((await list(a, { user_id: subject })).total).toBe(2);
-      await t.http().delete(`/memory/${m.id}`).set(siblingKey).expect(204);
-      expect(await memoryExists(m.id!)).toBe(false);
-      const [event] = await audits(`event_type = 'MEMORY_DELETE' AND user_id = $1`, [a.userId]);
-      expect(event.agent_id).toBe(sibling.body.id);
-    });
-  });
-
-  describe('TTL and expiry', () => {
-    it('an expired memory is not merged by a read, and is flagged expired in the list', async () => {
-      const agent = await t.newAgent();
-      const subject = uniqueName('ttl');
-      const live = await created(agent, { user_id: subject, value_json: { likes: ['tea'] } });
-      const old = await created(agent, { user_id: subject, value_json: { likes: ['coffee'], dislikes: ['milk'] } });
-
-      const readBody = { user_id: subject, scope: 'preferences', purpose_class: 'recommendation' };
-      const before = await t.http().post('/memory/read').set(key(agent)).send(readBody).expect(200);
-      expect(before.body.summary_struct).toEqual({ likes: ['coffee', 'tea'], dislikes: ['milk'], settings: {} });
-      expect(before.body.confidence).toBe(0.7);
-
-      await expire(old.id!, '1 second');
-      const rid = `ttl-read-${randomUUID()}`;
-      const after = await t.http().post('/memory/read').set(key(agent)).set('X-Request-ID', rid).send(readBody).expect(200);
-      expect(after.body.summary_text).toBe('Likes: 1, Dislikes: 0, Settings: 0');
-      expect(after.body.summary_struct).toEqual({ likes: ['tea'], dislikes: [], settings: {} });
-      expect(after.body.confidence).toBe(0.6);
-      const [event] = await audits(`event_type = 'MEMORY_READ' AND request_id = $1`, [rid]);
-      expect(event.memory_ids).toEqual([live.id]);
-
-      // Continue under the earlier grant does not see it either.
-      const cont = await t
-        .http()
-        .post('/memory/read/continue')
-        .set(key(agent))
-        .send({ revocation_token: before.body.revocation_token })
-        .expect(200);
-      expect(cont.body.summary_struct).toEqual({ likes: ['tea'], dislikes: [], settings: {} });
-
-      const listed = await list(agent, { user_id: subject, include_expired: true });
-      const byId = new Map(listed.memories.map((m) => [m.id, m]));
-      expect(byId.get(old.id!)!.expired).toBe(true);
-      expect(Date.parse(byId.get(old.id!)!.expires_at)).toBeLessThan(Date.now());
-      expect(byId.get(live.id!)!.expired).toBe(false);
-      expect((await list(agent, { user_id: subject })).memories.map((m) => m.id)).toEqual([live.id]);
-
-      // When everything has expired, nothing is found.
-      await expire(live.id!, '1 minute');
-      const none = await t.http().post('/memory/read').set(key(agent)).send(readBody).expect(200);
-      expect(none.body.summary_text).toBe('No memories found.');
-      expect(none.body.summary_struct).toEqual({});
-      expect(none.body.confidence).toBe(0);
-    });
-
-    it('the retention sweep deletes memories expired longer than MEMORY_RETENTION_DAYS (30) ago and keeps the rest', async () => {
-      expect(t.config.memoryRetentionDays).toBe(30);
-      const agent = await t.newAgent();
-      const other = await t.newAgent();
-      const subject = uniqueName('sweep');
-      const longExpired = await created(agent, { user_id: subject });
-      const longExpiredOtherTenant = await created(other, { user_id: subject });
-      const recentlyExpired = await created(agent, { user_id: subject });
-      const justInside = await created(agent, { user_id: subject });
-      const live = await created(agent, { user_id: subject });
-      await expire(longExpired.id!, '31 days');
-      await expire(longExpiredOtherTenant.id!, '45 days');
-      await expire(recentlyExpired.id!, '29 days');
-      await expire(justInside.id!, '29 days 23 hours');
-
-      const removed = await t.app.get(RetentionSweep).sweep();
-      expect(removed.memories).toBeGreaterThanOrEqual(2);
-      expect(await memoryExists(longExpired.id!)).toBe(false);
-      expect(await memoryExists(longExpiredOtherTenant.id!)).toBe(false);
-      expect(await memoryExists(recentlyExpired.id!)).toBe(true);
-      expect(await memoryExists(justInside.id!)).toBe(true);
-      expect(await memoryExists(live.id!)).toBe(true);
-
-      const listed = await list(agent, { user_id: subject, include_expired: true });
-      expect(listed.memories.map((m) => m.id).sort()).toEqual([recentlyExpired.id, justInside.id, live.id].sort());
-
-      // Idempotent: a second sweep deletes nothing more of these.
-      await t.app.get(RetentionSweep).sweep();
-      expect(await memoryExists(recentlyExpired.id!)).toBe(true);
-    });
-  });
-});
-
-describe('scoped memories with MEMORY_RETENTION_DAYS=0', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ MEMORY_RETENTION_DAYS: '0' });
-  });
-  afterAll(() => t.close());
-
-  it('the sweep deletes anything expired and keeps live memories', async () => {
-    expect(t.config.memoryRetentionDays).toBe(0);
-    const agent = await t.newAgent();
-    const post = (body: MemoryBody) => t.http().post('/memory').set(key(agent)).send(memoryBody(body)).expect(201);
-    const expired = (await post({ user_id: 's0' })).body.id as string;
-    const live = (await post({ user_id: 's0' })).body.id as string;
-    await t.db.query(`UPDATE scoped_memories SET expires_at = now() - interval '1 second' WHERE id = $1`, [expired]);
-
-    const removed = await t.app.get(RetentionSweep).sweep();
-    expect(removed.memories).toBe(1);
-    const rows: { id: string }[] = await t.db.query(`SELECT id FROM scoped_memories`);
-    expect(rows.map((r) => r.id)).toEqual([live]);
-  });
-});
-
-describe('scoped memory expiry when the database session is not in UTC', () => {
-  let t: TestApp;
-  const previous = process.env.PGOPTIONS;
-
-  beforeAll(async () => {
-    // A PostgreSQL server configured with a local time zone (with daylight saving time).
-    process.env.PGOPTIONS = '-c TimeZone=America/New_York';
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-    if (previous === undefined) delete process.env.PGOPTIONS;
-    else process.env.PGOPTIONS = previous;
-  });
-
-  it('expires_at - created_at is exactly ttl_days × 24 h, also when the expiry falls after a DST change', async () => {
-    // The server default (PGOPTIONS) says New York; the service's own sessions are pinned to UTC.
-    const probe = new Client({ connectionString: t.config.databaseUrl });
-    await probe.connect();
-    const [{ TimeZone: serverDefault }] = (await probe.query<{ TimeZone: string }>('SHOW TimeZone')).rows;
-    await probe.end();
-    expect(serverDefault).toBe('America/New_York');
-    const [{ TimeZone }] = await t.db.query('SHOW TimeZone');
-    expect(TimeZone).toBe('UTC');
-    // The ttl_days whose expiry has another UTC offset in New York than now, whatever today is.
-    const offset = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', timeZoneName: 'shortOffset' });
-    const offsetAt = (ms: number) => offset.formatToParts(ms).find((p) => p.type === 'timeZoneName')!.value;
-    const now = Date.now();
-    const crossing = Array.from({ length: 365 }, (_, i) => i + 1).filter((d) => offsetAt(now + d * DAY_MS) !== offsetAt(now));
-    expect(crossing.length).toBeGreaterThan(0);
-    const ttls = [...new Set([1, 30, 365, crossing[0], crossing[crossing.length - 1]])];
-
-    const agent = await t.newAgent();
-    const wrong: { ttl_days: number; hours: number }[] = [];
-    for (const ttl of ttls) {
-      const res = await t.http().post('/memory').set(key(agent)).send(memoryBody({ user_id: 'dst', ttl_days: ttl }));
-      expect(res.status).toBe(201);
-      const hours = (Date.parse(res.body.expires_at) - Date.parse(res.body.created_at)) / 3_600_000;
-      if (hours !== ttl * 24) wrong.push({ ttl_days: ttl, hours });
-    }
-    expect(wrong).toEqual([]);
-  });
 });

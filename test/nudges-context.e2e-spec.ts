@@ -1,8 +1,10 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Response } from 'supertest';
-import { agentRequests, expectProblem, newRid } from './support/agent-requests';
-import { connectMcp, toolJson } from './support/mcp-client';
-import { startTestApp, TestAgent, TestApp, uniqueName } from './support/test-app';
+import { newRid } from './support/agent-requests';
+import { useFixtures } from './support/fixtures';
+import { expectProblem } from './support/problems';
+import { toolJson } from './support/mcp-client';
+import { TestAgent, uniqueName } from './support/test-app';
 
 /*
  * Nudges (spec §2.2 "nudges", §3.20) over REST and MCP, the actionable rule as
@@ -60,33 +62,25 @@ type Json = Record<string, unknown>;
 type CallResult = Awaited<ReturnType<Client['callTool']>>;
 
 describe('Nudges and the knowledge parts of the agent context', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(() => t?.close());
-  const { as, expectAudited, expectNotAudited } = agentRequests(() => t);
+  const ctx = useFixtures();
+  const { as, expectAudited, expectNotAudited } = ctx;
 
   async function fixture(timezone = 'America/Denver'): Promise<Fixture> {
-    const a1a = await t.newAgent({ userName: uniqueName('u1'), agentName: uniqueName('a1a'), timezone });
-    const a1b = await t.newSibling(a1a, uniqueName('a1b'));
-    const a2 = await t.newAgent({ userName: uniqueName('u2'), agentName: uniqueName('a2'), timezone });
+    const a1a = await ctx.newUser({ userName: uniqueName('u1'), agentName: uniqueName('a1a'), timezone });
+    const a1b = await ctx.newAgent(a1a, uniqueName('a1b'));
+    const a2 = await ctx.newUser({ userName: uniqueName('u2'), agentName: uniqueName('a2'), timezone });
     return { a1a, a1b, a2 };
   }
 
-  async function createNudge(agent: TestAgent, body: Json): Promise<number> {
-    const res = await as(agent, 'post', '/nudges', body).expect(201);
-    return res.body.created.nudge_id as number;
-  }
+  const createNudge = async (agent: TestAgent, body: Json): Promise<number> => (await ctx.newNudge(agent, body)).nudge_id;
 
   async function nudgeCount(agent: TestAgent): Promise<number> {
-    const [row] = await t.db.query(`SELECT count(*)::int AS n FROM nudges WHERE user_id = $1`, [agent.userId]);
+    const [row] = await ctx.db.query(`SELECT count(*)::int AS n FROM nudges WHERE user_id = $1`, [agent.userId]);
     return row.n as number;
   }
 
   async function dbNudge(id: number): Promise<{ user_id: string; title: string; description: string | null; due_date: string | null } | undefined> {
-    const rows = await t.db.query(`SELECT user_id, title, description, to_char(due_date, 'YYYY-MM-DD') AS due_date FROM nudges WHERE nudge_id = $1`, [id]);
+    const rows = await ctx.db.query(`SELECT user_id, title, description, to_char(due_date, 'YYYY-MM-DD') AS due_date FROM nudges WHERE nudge_id = $1`, [id]);
     return rows[0];
   }
 
@@ -95,7 +89,7 @@ describe('Nudges and the knowledge parts of the agent context', () => {
    * and its last reminder to `remindedHoursAgo` hours before now (null: never).
    */
   async function setTiming(id: number, tz: string, dueInDays: number | null, remindedHoursAgo: number | null): Promise<void> {
-    await t.db.query(
+    await ctx.db.query(
       `UPDATE nudges
           SET due_date = CASE WHEN $2::int IS NULL THEN NULL ELSE (now() AT TIME ZONE $3::text)::date + $2::int END,
               last_reminded = CASE WHEN $4::int IS NULL THEN NULL ELSE now() - make_interval(hours => $4::int) END
@@ -106,7 +100,7 @@ describe('Nudges and the knowledge parts of the agent context', () => {
 
   /** last_reminded of the nudges, as exact text (microseconds), by id. */
   async function reminded(ids: number[]): Promise<Map<number, string | null>> {
-    const rows: { nudge_id: number; r: string | null }[] = await t.db.query(
+    const rows: { nudge_id: number; r: string | null }[] = await ctx.db.query(
       `SELECT nudge_id, to_char(last_reminded AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS r FROM nudges WHERE nudge_id = ANY($1)`,
       [ids],
     );
@@ -115,7 +109,7 @@ describe('Nudges and the knowledge parts of the agent context', () => {
 
   /** Ids of the nudges whose last_reminded is within `seconds` of the database's now(). */
   async function freshlyReminded(ids: number[], seconds = 60): Promise<number[]> {
-    const rows: { nudge_id: number }[] = await t.db.query(
+    const rows: { nudge_id: number }[] = await ctx.db.query(
       `SELECT nudge_id FROM nudges WHERE nudge_id = ANY($1) AND last_reminded BETWEEN now() - make_interval(secs => $2) AND now() + interval '1 second' ORDER BY nudge_id`,
       [ids, seconds],
     );
@@ -147,7 +141,7 @@ describe('Nudges and the knowledge parts of the agent context', () => {
       const id = res.body.created.nudge_id as number;
       expect(await dbNudge(id)).toEqual({ user_id: f.a1a.userId, title: 'Renew the TLS certificate', description: 'Before it expires', due_date: '2027-12-01' });
       await expectAudited(rid, 'NUDGE_CREATE', f.a1a);
-      const [event] = await t.db.query(`SELECT meta FROM audit_events WHERE request_id = $1`, [rid]);
+      const [event] = await ctx.db.query(`SELECT meta FROM audit_events WHERE request_id = $1`, [rid]);
       expect(event.meta).toEqual({ nudge_id: id });
 
       // No due date (absent or null): ASAP.
@@ -256,7 +250,7 @@ describe('Nudges and the knowledge parts of the agent context', () => {
       const moved = await as(f.a1a, 'put', item, { due_date: '2029-04-30' }, rid).expect(200);
       expect(moved.body).toEqual({ updated: { nudge_id: id, title: 'Taxes', due_date: '2029-04-30' } });
       await expectAudited(rid, 'NUDGE_UPDATE', f.a1a);
-      const [event] = await t.db.query(`SELECT meta FROM audit_events WHERE request_id = $1`, [rid]);
+      const [event] = await ctx.db.query(`SELECT meta FROM audit_events WHERE request_id = $1`, [rid]);
       expect(event.meta).toEqual({ nudge_id: id });
 
       // Absent due_date keeps it.
@@ -305,7 +299,7 @@ describe('Nudges and the knowledge parts of the agent context', () => {
       const rid = newRid('nudge-delete');
       expect((await as(f.a1a, 'delete', `/nudges/${id}`, undefined, rid).expect(200)).body).toEqual({ deleted: id });
       await expectAudited(rid, 'NUDGE_DELETE', f.a1a);
-      const [event] = await t.db.query(`SELECT meta FROM audit_events WHERE request_id = $1`, [rid]);
+      const [event] = await ctx.db.query(`SELECT meta FROM audit_events WHERE request_id = $1`, [rid]);
       expect(event.meta).toEqual({ nudge_id: id });
       expect(await dbNudge(id)).toBeUndefined();
       expectProblem(await as(f.a1a, 'get', `/nudges/${id}`), 404, NUDGE_NOT_FOUND);
@@ -390,37 +384,37 @@ describe('Nudges and the knowledge parts of the agent context', () => {
       const notReturned = all.filter((id) => !expected.includes(id));
       const before = await reminded(all);
 
-      const ctx = await context(f.a1a);
+      const view = await context(f.a1a);
       // ASAP first (by id), then the soonest due.
-      expect(nudgeIds(ctx)).toEqual(expected);
-      const [today] = await t.db.query(`SELECT to_char((now() AT TIME ZONE $1::text)::date, 'YYYY-MM-DD') AS d`, [TZ]);
+      expect(nudgeIds(view)).toEqual(expected);
+      const [today] = await ctx.db.query(`SELECT to_char((now() AT TIME ZONE $1::text)::date, 'YYYY-MM-DD') AS d`, [TZ]);
       const day = (n: number) => {
         const d = new Date(`${today.d as string}T00:00:00Z`);
         d.setUTCDate(d.getUTCDate() + n);
         return d.toISOString().slice(0, 10);
       };
-      expect(ctx.actionable_nudges[0]).toEqual({
+      expect(view.actionable_nudges[0]).toEqual({
         nudge_id: neverAsap,
         title: 'ASAP never reminded',
         description: 'ASAP never reminded text',
         due_date: null,
         last_reminded: expect.stringMatching(ISO_UTC),
       });
-      expect(ctx.actionable_nudges.map((n) => n.due_date)).toEqual([null, null, day(-2), day(3), day(6), day(10), day(10)]);
+      expect(view.actionable_nudges.map((n) => n.due_date)).toEqual([null, null, day(-2), day(3), day(6), day(10), day(10)]);
 
       // The returned ones were stamped about now (and the response says so); the others kept their stamp.
       expect(await freshlyReminded(all)).toEqual([...expected].sort((a, b) => a - b));
       const after = await reminded(all);
       for (const id of notReturned) expect({ id, r: after.get(id) }).toEqual({ id, r: before.get(id) });
-      const [dbNow] = await t.db.query(`SELECT now() AS now`);
-      for (const n of ctx.actionable_nudges) expect(Math.abs(Date.parse(n.last_reminded) - (dbNow.now as Date).getTime())).toBeLessThan(60_000);
+      const [dbNow] = await ctx.db.query(`SELECT now() AS now`);
+      for (const n of view.actionable_nudges) expect(Math.abs(Date.parse(n.last_reminded) - (dbNow.now as Date).getTime())).toBeLessThan(60_000);
 
       // A second read right after: none of them again, and no stamp moved.
       expect(nudgeIds(await context(f.a1a))).toEqual([]);
       expect(await reminded(all)).toEqual(after);
 
       // Back-dating the stamps makes them actionable again.
-      await t.db.query(`UPDATE nudges SET last_reminded = now() - interval '25 hours' WHERE nudge_id = ANY($1)`, [[asap23h, in3days23h]]);
+      await ctx.db.query(`UPDATE nudges SET last_reminded = now() - interval '25 hours' WHERE nudge_id = ANY($1)`, [[asap23h, in3days23h]]);
       expect(nudgeIds(await context(f.a1b, f.a1a.agentName))).toEqual([asap23h, in3days23h]);
     });
 
@@ -428,7 +422,7 @@ describe('Nudges and the knowledge parts of the agent context', () => {
       const f = await fixture(TZ);
       const id = await createNudge(f.a1a, { title: 'Far away', due_date: '2099-01-01' });
       expect(nudgeIds(await context(f.a1a))).toEqual([id]); // never reminded
-      await t.db.query(`UPDATE nudges SET last_reminded = now() - interval '2 days' WHERE nudge_id = $1`, [id]);
+      await ctx.db.query(`UPDATE nudges SET last_reminded = now() - interval '2 days' WHERE nudge_id = $1`, [id]);
       expect(nudgeIds(await context(f.a1a))).toEqual([]); // far, reminded 2 days ago
       await as(f.a1a, 'put', `/nudges/${id}`, { clear_due_date: true }).expect(200);
       expect(nudgeIds(await context(f.a1a))).toEqual([id]); // ASAP now, reminded > 24 h ago
@@ -440,7 +434,7 @@ describe('Nudges and the knowledge parts of the agent context', () => {
       // until 11:00 UTC: at any moment at least one of the two users' today differs from UTC's, so a
       // rule counting days in UTC fails at least one of the two checks below, whatever the hour.
       const zones = ['Pacific/Kiritimati', 'Pacific/Pago_Pago'];
-      const [guard] = await t.db.query(
+      const [guard] = await ctx.db.query(
         `SELECT (now() AT TIME ZONE 'Pacific/Kiritimati')::date <> (now() AT TIME ZONE 'UTC')::date
              OR (now() AT TIME ZONE 'Pacific/Pago_Pago')::date <> (now() AT TIME ZONE 'UTC')::date AS differs`,
       );
@@ -448,7 +442,7 @@ describe('Nudges and the knowledge parts of the agent context', () => {
 
       for (const tz of zones) {
         // Not within a few seconds of the zone's midnight (its today must not change during the check).
-        const [left] = await t.db.query(
+        const [left] = await ctx.db.query(
           `SELECT extract(epoch FROM ((now() AT TIME ZONE $1::text)::date + 1) - (now() AT TIME ZONE $1::text))::float AS s`,
           [tz],
         );
@@ -461,9 +455,9 @@ describe('Nudges and the knowledge parts of the agent context', () => {
         await setTiming(in6, tz, 6, 25);
         await setTiming(in7, tz, 7, 25);
         await setTiming(in7old, tz, 7, 8 * 24);
-        const ctx = await context(f.a1a);
-        expect(ctx.time.tz).toBe(tz);
-        expect({ tz, ids: nudgeIds(ctx) }).toEqual({ tz, ids: [in6, in7old] });
+        const view = await context(f.a1a);
+        expect(view.time.tz).toBe(tz);
+        expect({ tz, ids: nudgeIds(view) }).toEqual({ tz, ids: [in6, in7old] });
       }
     });
 
@@ -472,7 +466,7 @@ describe('Nudges and the knowledge parts of the agent context', () => {
       const ids: number[] = [];
       for (let i = 0; i < 8; i += 1) ids.push(await createNudge(f.a1a, { title: `Parallel ${i}`, due_date: i % 2 ? null : `2030-01-0${i + 1}` }));
       for (let round = 0; round < 5; round += 1) {
-        await t.db.query(`UPDATE nudges SET last_reminded = CASE WHEN nudge_id % 2 = 0 THEN NULL ELSE now() - interval '8 days' END WHERE nudge_id = ANY($1)`, [ids]);
+        await ctx.db.query(`UPDATE nudges SET last_reminded = CASE WHEN nudge_id % 2 = 0 THEN NULL ELSE now() - interval '8 days' END WHERE nudge_id = ANY($1)`, [ids]);
         const [x, y] = await Promise.all([
           as(f.a1a, 'get', `/agents/${f.a1a.agentName}/context`),
           as(f.a1b, 'get', `/agents/${f.a1a.agentName}/context`),
@@ -489,19 +483,19 @@ describe('Nudges and the knowledge parts of the agent context', () => {
   describe('projects_manifest', () => {
     it('lists the user’s owned projects only {project_id, title, status} by project_id, reflecting changes at once', async () => {
       const f = await fixture();
-      const zeta = (await as(f.a1a, 'post', '/projects', { title: 'Zeta', description: 'not in the manifest' }).expect(201)).body.created.project_id as number;
-      const alpha = (await as(f.a1b, 'post', '/projects', { title: 'Alpha', status_id: 3 }).expect(201)).body.created.project_id as number;
-      const foreign = (await as(f.a2, 'post', '/projects', { title: 'U2 project', status_id: 2 }).expect(201)).body.created.project_id as number;
+      const zeta = (await ctx.newProject(f.a1a, { title: 'Zeta', description: 'not in the manifest' })).project_id;
+      const alpha = (await ctx.newProject(f.a1b, { title: 'Alpha', status_id: 3 })).project_id;
+      const foreign = (await ctx.newProject(f.a2, { title: 'U2 project', status_id: 2 })).project_id;
       // U2 shares its project to U1 (full level): U1 can read it, yet it is not in U1's manifest.
-      await as(f.a2, 'post', '/sharing', { object_type_id: 1, object_id: foreign, shared_to_user_id: f.a1a.userId, permission_level: 3 }).expect(201);
+      await ctx.share(f.a2, 'project', foreign, f.a1a, 3);
       expect((await as(f.a1a, 'get', `/projects/${foreign}`).expect(200)).body).toBeTruthy();
 
       const expected = [
         { project_id: zeta, title: 'Zeta', status: 'planning' },
         { project_id: alpha, title: 'Alpha', status: 'on_hold' },
       ];
-      const ctx = await context(f.a1a);
-      expect(ctx.projects_manifest).toEqual(expected);
+      const view = await context(f.a1a);
+      expect(view.projects_manifest).toEqual(expected);
       // Every agent of the user, and whoever reads which of them, sees the same list.
       expect((await context(f.a1b)).projects_manifest).toEqual(expected);
       expect((await context(f.a1b, f.a1a.agentName)).projects_manifest).toEqual(expected);
@@ -528,11 +522,9 @@ describe('Nudges and the knowledge parts of the agent context', () => {
   describe('hints_compact', () => {
     it('owned hints and those of categories shared to the user, {hint_id, parent_id, title} by (parent_id, sort_order, hint_id); revoking removes them at once', async () => {
       const f = await fixture();
-      const hint = async (agent: TestAgent, title: string, parent_id = 0) => {
-        const res = await as(agent, 'post', parent_id ? '/hints' : '/hint_categories', parent_id ? { title, parent_id, description: 'long text' } : { title }).expect(201);
-        return res.body.created.hint_id as number;
-      };
-      const sortOrder = (id: number, n: number) => t.db.query(`UPDATE hints SET sort_order = $2 WHERE hint_id = $1`, [id, n]);
+      const hint = async (agent: TestAgent, title: string, parent_id = 0) =>
+        (await ctx.newHint(agent, parent_id ? { title, parent_id, description: 'long text' } : { title })).hint_id;
+      const sortOrder = (id: number, n: number) => ctx.db.query(`UPDATE hints SET sort_order = $2 WHERE hint_id = $1`, [id, n]);
 
       // U1: category "Zulu" with three children, and category "Alpha".
       const zulu = await hint(f.a1a, 'Zulu');
@@ -572,9 +564,9 @@ describe('Nudges and the knowledge parts of the agent context', () => {
         { hint_id: s1, parent_id: shared, title: 's1' },
         { hint_id: s2, parent_id: s1, title: 's2' },
       ];
-      const ctx = await context(f.a1a);
-      expect(ctx.hints_compact).toEqual(withShared);
-      expect(JSON.stringify(ctx.hints_compact)).not.toContain('long text');
+      const view = await context(f.a1a);
+      expect(view.hints_compact).toEqual(withShared);
+      expect(JSON.stringify(view.hints_compact)).not.toContain('long text');
       expect((await context(f.a1b)).hints_compact).toEqual(withShared);
       // The sharer sees its own hints only.
       expect((await context(f.a2)).hints_compact).toEqual([
@@ -601,13 +593,13 @@ describe('Nudges and the knowledge parts of the agent context', () => {
     it('is exactly agent, time, always_load, memories, preferences_manifest, projects_manifest, last_session, pending_handoffs, hints_compact, actionable_nudges', async () => {
       const f = await fixture();
       await createNudge(f.a1a, { title: 'Something' });
-      await as(f.a1a, 'post', '/projects', { title: 'P' }).expect(201);
-      await as(f.a1a, 'post', '/hint_categories', { title: 'H' }).expect(201);
-      const ctx = await context(f.a1a);
-      expect(Object.keys(ctx).sort()).toEqual(CONTEXT_KEYS);
-      expect(ctx.actionable_nudges).toHaveLength(1);
-      expect(ctx.projects_manifest).toHaveLength(1);
-      expect(ctx.hints_compact).toHaveLength(1);
+      await ctx.newProject(f.a1a, { title: 'P' });
+      await ctx.newHint(f.a1a, { title: 'H' });
+      const view = await context(f.a1a);
+      expect(Object.keys(view).sort()).toEqual(CONTEXT_KEYS);
+      expect(view.actionable_nudges).toHaveLength(1);
+      expect(view.projects_manifest).toHaveLength(1);
+      expect(view.hints_compact).toHaveLength(1);
       const empty = await context(f.a2);
       expect(Object.keys(empty).sort()).toEqual(CONTEXT_KEYS);
       expect(empty).toMatchObject({ projects_manifest: [], hints_compact: [], actionable_nudges: [] });
@@ -623,12 +615,9 @@ describe('Nudges and the knowledge parts of the agent context', () => {
 
     beforeAll(async () => {
       f = await fixture();
-      mcp1a = await connectMcp(t.baseUrl, { 'X-Api-Key': f.a1a.apiKey });
-      mcp1b = await connectMcp(t.baseUrl, { 'X-Api-Key': f.a1b.apiKey });
-      mcp2 = await connectMcp(t.baseUrl, { 'X-Api-Key': f.a2.apiKey });
-    });
-    afterAll(async () => {
-      for (const c of [mcp1a, mcp1b, mcp2]) await c?.close();
+      mcp1a = await ctx.mcp(f.a1a);
+      mcp1b = await ctx.mcp(f.a1b);
+      mcp2 = await ctx.mcp(f.a2);
     });
 
     const call = (client: Client, name: string, args: Json = {}) => client.callTool({ name, arguments: args });
@@ -657,7 +646,7 @@ describe('Nudges and the knowledge parts of the agent context', () => {
     }
 
     it('create_nudge, get_nudge, get_nudges, update_nudge and delete_nudge return the same as REST', async () => {
-      const since = await t.db.query(`SELECT coalesce(max(seq), 0)::text AS seq FROM audit_events`);
+      const since = await ctx.db.query(`SELECT coalesce(max(seq), 0)::text AS seq FROM audit_events`);
       const created = ok<{ created: { nudge_id: number; due_date: string | null } }>(
         await call(mcp1a, 'create_nudge', { title: 'Via MCP', description: 'd', due_date: '2030-02-03' }),
       );
@@ -685,7 +674,7 @@ describe('Nudges and the knowledge parts of the agent context', () => {
       expect(ok(await call(mcp1b, 'delete_nudge', { nudge_id: id }))).toEqual({ deleted: id });
       expect(await dbNudge(id)).toBeUndefined();
 
-      const events: { event_type: string; agent_id: string }[] = await t.db.query(
+      const events: { event_type: string; agent_id: string }[] = await ctx.db.query(
         `SELECT event_type, agent_id FROM audit_events WHERE user_id = $1 AND seq > $2 AND meta->>'nudge_id' = $3 ORDER BY seq`,
         [f.a1a.userId, since[0].seq, String(id)],
       );
@@ -725,10 +714,10 @@ describe('Nudges and the knowledge parts of the agent context', () => {
 
     it('get_context returns the JSON as text only (no structuredContent), with the same knowledge parts, and stamps nudges like REST', async () => {
       const g = await fixture();
-      const client = await connectMcp(t.baseUrl, { 'X-Api-Key': g.a1a.apiKey });
+      const client = await ctx.mcp(g.a1a);
       try {
-        const project = (await as(g.a1a, 'post', '/projects', { title: 'Mnemo', status_id: 2 }).expect(201)).body.created.project_id as number;
-        const cat = (await as(g.a1a, 'post', '/hint_categories', { title: 'Cat' }).expect(201)).body.created.hint_id as number;
+        const project = (await ctx.newProject(g.a1a, { title: 'Mnemo', status_id: 2 })).project_id;
+        const cat = (await ctx.newHint(g.a1a, { title: 'Cat' })).hint_id;
         const nudge = await createNudge(g.a1a, { title: 'Do it', description: 'now' });
 
         const result = await call(client, 'get_context', {});
@@ -737,11 +726,11 @@ describe('Nudges and the knowledge parts of the agent context', () => {
         const content = result.content as { type: string }[];
         expect(content).toHaveLength(1);
         expect(content[0].type).toBe('text');
-        const ctx = toolJson(result) as Context;
-        expect(Object.keys(ctx).sort()).toEqual(CONTEXT_KEYS);
-        expect(ctx.projects_manifest).toEqual([{ project_id: project, title: 'Mnemo', status: 'active' }]);
-        expect(ctx.hints_compact).toEqual([{ hint_id: cat, parent_id: 0, title: 'Cat' }]);
-        expect(ctx.actionable_nudges).toEqual([{ nudge_id: nudge, title: 'Do it', description: 'now', due_date: null, last_reminded: expect.stringMatching(ISO_UTC) }]);
+        const view = toolJson(result) as Context;
+        expect(Object.keys(view).sort()).toEqual(CONTEXT_KEYS);
+        expect(view.projects_manifest).toEqual([{ project_id: project, title: 'Mnemo', status: 'active' }]);
+        expect(view.hints_compact).toEqual([{ hint_id: cat, parent_id: 0, title: 'Cat' }]);
+        expect(view.actionable_nudges).toEqual([{ nudge_id: nudge, title: 'Do it', description: 'now', due_date: null, last_reminded: expect.stringMatching(ISO_UTC) }]);
         expect(await freshlyReminded([nudge])).toEqual([nudge]);
 
         // Stamped: neither REST nor MCP returns it again; the rest equals REST's context.

@@ -1,5 +1,5 @@
-import { agentRequests } from './support/agent-requests';
-import { startTestApp, TestAgent, TestApp } from './support/test-app';
+import { useFixtures } from './support/fixtures';
+import { TestAgent } from './support/test-app';
 
 /*
  * GET /projects renders a page once per version of the user's project list
@@ -17,17 +17,15 @@ interface Listed {
 }
 
 describe('project lists stay current (rendered once per list version)', () => {
-  let t: TestApp;
+  const ctx = useFixtures();
+  const { as } = ctx;
   let u1: TestAgent;
   let u2: TestAgent;
-  const { as } = agentRequests(() => t);
 
   beforeAll(async () => {
-    t = await startTestApp();
-    u1 = await t.newAgent();
-    u2 = await t.newAgent();
+    u1 = await ctx.newUser();
+    u2 = await ctx.newUser();
   });
-  afterAll(() => t.close());
 
   const list = async (agent: TestAgent, query = '') => (await as(agent, 'get', `/projects${query}`).expect(200)).body.projects as Listed[];
   const find = async (agent: TestAgent, id: number) => (await list(agent)).find((p) => p.project_id === id);
@@ -60,7 +58,7 @@ describe('project lists stay current (rendered once per list version)', () => {
     await as(u2, 'post', `/projects/${p}/sections`, { title: 'By the sharee' }).expect(201);
     expect((await find(u1, p))?.updated_at).toBe((await find(u2, p))?.updated_at);
 
-    await t.db.query(`UPDATE projects SET title = 'Edited in SQL' WHERE project_id = $1`, [p]);
+    await ctx.db.query(`UPDATE projects SET title = 'Edited in SQL' WHERE project_id = $1`, [p]);
     expect((await find(u1, p))?.title).toBe('Edited in SQL');
     expect((await find(u2, p))?.title).toBe('Edited in SQL');
 
@@ -71,16 +69,16 @@ describe('project lists stay current (rendered once per list version)', () => {
   });
 
   it('a deleted shared project leaves the sharee’s list too', async () => {
-    const p = (await as(u1, 'post', '/projects', { title: 'Short-lived' }).expect(201)).body.created.project_id as number;
-    await as(u1, 'post', '/sharing', { object_type_id: 1, object_id: p, shared_to_user_id: u2.userId }).expect(201);
+    const p = (await ctx.newProject(u1, { title: 'Short-lived' })).project_id;
+    await ctx.share(u1, 'project', p, u2);
     expect((await list(u2)).map((x) => x.project_id)).toEqual([p]);
     await as(u1, 'delete', `/projects/${p}`).expect(200);
     expect(await list(u2)).toEqual([]);
   });
 
   it('pages are cached apart: another limit or offset is its own page', async () => {
-    const u = await t.newAgent();
-    for (const title of ['a', 'b', 'c']) await as(u, 'post', '/projects', { title }).expect(201);
+    const u = await ctx.newUser();
+    for (const title of ['a', 'b', 'c']) await ctx.newProject(u, { title });
     expect((await list(u, '?limit=2')).map((x) => x.title)).toEqual(['a', 'b']);
     expect((await list(u, '?limit=2&offset=2')).map((x) => x.title)).toEqual(['c']);
     await as(u, 'post', '/projects', { title: 'd' }).expect(201);
@@ -89,7 +87,7 @@ describe('project lists stay current (rendered once per list version)', () => {
   });
 
   it('GET /projects/{id} shows every section change at once (its sections are rendered once per version)', async () => {
-    const p = (await as(u1, 'post', '/projects', { title: 'Tree' }).expect(201)).body.created.project_id as number;
+    const p = (await ctx.newProject(u1, { title: 'Tree' })).project_id;
     const sections = async (agent: TestAgent = u1) =>
       ((await as(agent, 'get', `/projects/${p}`).expect(200)).body.sections as { section_id: number; title: string }[]).map((x) => x.title);
     expect(await sections()).toEqual([]);
@@ -100,7 +98,7 @@ describe('project lists stay current (rendered once per list version)', () => {
     expect(await sections()).toEqual(['A renamed', 'A1']);
     await as(u1, 'post', '/sharing', { object_type_id: 1, object_id: p, shared_to_user_id: u2.userId }).expect(201);
     expect(await sections(u2)).toEqual(['A renamed', 'A1']);
-    await t.db.query(`UPDATE project_sections SET title = 'By SQL' WHERE section_id = $1`, [a]);
+    await ctx.db.query(`UPDATE project_sections SET title = 'By SQL' WHERE section_id = $1`, [a]);
     expect(await sections(u2)).toEqual(['By SQL', 'A1']);
     await as(u1, 'delete', `/projects/${p}/sections/${a}`).expect(200);
     expect(await sections()).toEqual([]);
@@ -109,13 +107,13 @@ describe('project lists stay current (rendered once per list version)', () => {
   });
 
   it('concurrent writes to projects shared both ways never deadlock', async () => {
-    const a = await t.newAgent();
-    const b = await t.newAgent();
+    const a = await ctx.newUser();
+    const b = await ctx.newUser();
     const mine = async (owner: TestAgent, other: TestAgent) => {
       const ids: number[] = [];
       for (let i = 0; i < 4; i++) {
-        const id = (await as(owner, 'post', '/projects', { title: `p${i}` }).expect(201)).body.created.project_id as number;
-        await as(owner, 'post', '/sharing', { object_type_id: 1, object_id: id, shared_to_user_id: other.userId, permission_level: 2 }).expect(201);
+        const id = (await ctx.newProject(owner, { title: `p${i}` })).project_id;
+        await ctx.share(owner, 'project', id, other, 2);
         ids.push(id);
       }
       return ids;

@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { CONFLICTING_CREDENTIALS } from '../src/common/auth/authenticator';
 import { SECRET_KEY_RULE } from '../src/secrets/secrets.dto';
-import { connectMcp, toolJson } from './support/mcp-client';
-import { startTestApp, TestAgent, TestApp } from './support/test-app';
+import { useFixtures } from './support/fixtures';
+import { toolJson } from './support/mcp-client';
+import { TestAgent } from './support/test-app';
 
 /**
  * The secrets vault through its MCP tools (list_secrets, get_secret,
@@ -65,7 +66,7 @@ const secretKey = (prefix: string) => `${prefix}_${randomUUID().slice(0, 8)}`;
 const canary = (label: string) => `canary-${label}-${randomUUID()}`;
 
 describe('Secrets MCP tools (official SDK client over HTTP)', () => {
-  let t: TestApp;
+  const ctx = useFixtures();
   /** User A: agent a (connected by header), its sibling a2, and a3 (through agent_key only). */
   let a: TestAgent;
   let a2: TestAgent;
@@ -75,24 +76,19 @@ describe('Secrets MCP tools (official SDK client over HTTP)', () => {
   let mcpA: Client;
   let mcpA2: Client;
   let mcpB: Client;
-  const clients: Client[] = [];
   /** Every value written in this file: none may ever show up in an audit row or a log line. */
   const written = new Set<string>();
 
-  async function connect(headers: Record<string, string> = {}): Promise<Client> {
-    const client = await connectMcp(t.baseUrl, headers);
-    clients.push(client);
-    return client;
-  }
+  const connect = (headers: Record<string, string> = {}): Promise<Client> => ctx.connectMcp(headers);
 
   const call = (client: Client, name: string, args: Json = {}) => client.callTool({ name, arguments: args });
   const header = (agent: TestAgent) => ({ 'X-Api-Key': agent.apiKey });
 
   const rest = {
-    get: (agent: TestAgent, key: string) => t.http().get(`/secrets/${encodeURIComponent(key)}`).set(header(agent)),
-    put: (agent: TestAgent, key: string, body: Json) => t.http().put(`/secrets/${encodeURIComponent(key)}`).set(header(agent)).send(body),
-    delete: (agent: TestAgent, key: string) => t.http().delete(`/secrets/${encodeURIComponent(key)}`).set(header(agent)),
-    list: (agent: TestAgent, query: Record<string, string> = {}) => t.http().get('/secrets').query(query).set(header(agent)),
+    get: (agent: TestAgent, key: string) => ctx.http().get(`/secrets/${encodeURIComponent(key)}`).set(header(agent)),
+    put: (agent: TestAgent, key: string, body: Json) => ctx.http().put(`/secrets/${encodeURIComponent(key)}`).set(header(agent)).send(body),
+    delete: (agent: TestAgent, key: string) => ctx.http().delete(`/secrets/${encodeURIComponent(key)}`).set(header(agent)),
+    list: (agent: TestAgent, query: Record<string, string> = {}) => ctx.http().get('/secrets').query(query).set(header(agent)),
   };
 
   function expectStatus(res: Response, status: number): Json {
@@ -114,31 +110,25 @@ describe('Secrets MCP tools (official SDK client over HTTP)', () => {
   }
 
   async function auditOf(userId: string, key: string): Promise<AuditRow[]> {
-    return t.db.query(
+    return ctx.db.query(
       `SELECT event_type, agent_id, subject, reason_code, meta FROM audit_events WHERE user_id = $1 AND subject = $2 ORDER BY seq`,
       [userId, key],
     );
   }
 
   async function storedKeys(userId: string): Promise<string[]> {
-    const rows: { key: string }[] = await t.db.query(`SELECT key FROM secrets WHERE user_id = $1 ORDER BY key`, [userId]);
+    const rows: { key: string }[] = await ctx.db.query(`SELECT key FROM secrets WHERE user_id = $1 ORDER BY key`, [userId]);
     return rows.map((r) => r.key);
   }
 
   beforeAll(async () => {
-    t = await startTestApp();
-    a = await t.newAgent();
-    a2 = await t.newSibling(a);
-    a3 = await t.newSibling(a);
-    b = await t.newAgent();
+    a = await ctx.newUser();
+    a2 = await ctx.newAgent(a);
+    a3 = await ctx.newAgent(a);
+    b = await ctx.newUser();
     mcpA = await connect(header(a));
     mcpA2 = await connect(header(a2));
     mcpB = await connect(header(b));
-  });
-
-  afterAll(async () => {
-    await Promise.allSettled(clients.map((c) => c.close()));
-    await t?.close();
   });
 
   // ------------------------------------------------------------------------------------------
@@ -219,9 +209,9 @@ describe('Secrets MCP tools (official SDK client over HTTP)', () => {
     });
 
     it('list_secrets shows names, readers and flags, never values, and equals GET /secrets', async () => {
-      const fresh = await t.newAgent();
+      const fresh = await ctx.newUser();
       const client = await connect(header(fresh));
-      const sibling = await t.newSibling(fresh);
+      const sibling = await ctx.newAgent(fresh);
       const values = { b_key: canary('list-b'), a_key: canary('list-a'), 'c.key-3': canary('list-c') };
       await set(client, { key: 'b_key', value: values.b_key, readers: [sibling.agentName] });
       await set(client, { key: 'a_key', value: values.a_key, write_only: true });
@@ -351,10 +341,22 @@ describe('Secrets MCP tools (official SDK client over HTTP)', () => {
     });
 
     it('a missing or non-string key is refused', async () => {
-      for (const args of [{ value: 'v' }, { key: 42, value: 'v' }, { key: null, value: 'v' }]) {
-        expect(toolError(await call(mcpA, 'set_secret', args))).toMatchObject({ code: 'validation_failed', errors: [{ field: 'key', message: SECRET_KEY_RULE }] });
+      const cases: [Json, string][] = [
+        [{ value: 'v' }, 'key is required'],
+        [{ key: 42, value: 'v' }, SECRET_KEY_RULE],
+        [{ key: null, value: 'v' }, SECRET_KEY_RULE],
+      ];
+      for (const [args, message] of cases) {
+        expect({ args, error: toolError(await call(mcpA, 'set_secret', args)) }).toEqual({
+          args,
+          error: { code: 'validation_failed', message, errors: [{ field: 'key', message }] },
+        });
       }
-      expect(toolError(await call(mcpA, 'get_secret'))).toMatchObject({ code: 'validation_failed', errors: [{ field: 'key', message: SECRET_KEY_RULE }] });
+      expect(toolError(await call(mcpA, 'get_secret'))).toEqual({
+        code: 'validation_failed',
+        message: 'key is required',
+        errors: [{ field: 'key', message: 'key is required' }],
+      });
     });
 
     it('a value over 65536 bytes of UTF-8 is refused (also when under 65536 characters), as by REST', async () => {
@@ -373,7 +375,7 @@ describe('Secrets MCP tools (official SDK client over HTTP)', () => {
     it('a missing or non-string value, bad readers or write_only are refused', async () => {
       const key = secretKey('bad_args');
       const cases: [Json, { field: string; message: string }][] = [
-        [{ key }, { field: 'value', message: 'value must be a string' }],
+        [{ key }, { field: 'value', message: 'value is required' }],
         [{ key, value: 12 }, { field: 'value', message: 'value must be a string' }],
         [{ key, value: 'v', readers: 'lucy' }, { field: 'readers', message: 'readers must be a list of agent names, or null' }],
         [{ key, value: 'v', readers: ['not a name!'] }, { field: 'readers', message: expect.stringMatching(/^each reader must be an agent name/) }],
@@ -528,7 +530,13 @@ describe('Secrets MCP tools (official SDK client over HTTP)', () => {
       const bare = await connect();
       for (const name of SECRET_TOOLS) {
         const args = { key: 'anything', value: 'v' };
-        expect({ name, error: toolError(await call(bare, name, args)) }).toEqual({ name, error: { code: 'unauthorized', message: 'API key required' } });
+        expect({ name, error: toolError(await call(bare, name, args)) }).toEqual({
+          name,
+          error: {
+            code: 'unauthorized',
+            message: 'API key required: pass your agent key as the agent_key argument, or connect with the X-Api-Key or Authorization: Bearer header',
+          },
+        });
         expect({ name, error: toolError(await call(bare, name, { ...args, agent_key: 'mnemo_ak_not-a-real-key' })) }).toEqual({
           name,
           error: { code: 'unauthorized', message: 'Invalid API key' },
@@ -586,7 +594,7 @@ describe('Secrets MCP tools (official SDK client over HTTP)', () => {
   // ------------------------------------------------------------------------------------------
   describe('a stored blob that does not decrypt', () => {
     async function blobOf(userId: string, key: string): Promise<Buffer> {
-      const [row]: { encrypted_value: Buffer }[] = await t.db.query(`SELECT encrypted_value FROM secrets WHERE user_id = $1 AND key = $2`, [userId, key]);
+      const [row]: { encrypted_value: Buffer }[] = await ctx.db.query(`SELECT encrypted_value FROM secrets WHERE user_id = $1 AND key = $2`, [userId, key]);
       return row.encrypted_value;
     }
 
@@ -604,7 +612,7 @@ describe('Secrets MCP tools (official SDK client over HTTP)', () => {
       expect(blob.length).toBe(30 + Buffer.byteLength(value));
       const index = at < 0 ? blob.length + at : at;
       // Flip every bit of one byte, in SQL.
-      await t.db.query(`UPDATE secrets SET encrypted_value = set_byte(encrypted_value, $3, get_byte(encrypted_value, $3) # 255) WHERE user_id = $1 AND key = $2`, [
+      await ctx.db.query(`UPDATE secrets SET encrypted_value = set_byte(encrypted_value, $3, get_byte(encrypted_value, $3) # 255) WHERE user_id = $1 AND key = $2`, [
         a.userId,
         key,
         index,
@@ -637,12 +645,12 @@ describe('Secrets MCP tools (official SDK client over HTTP)', () => {
       await set(mcpA, { key: source, value: sourceValue });
       await set(mcpA, { key: target, value: canary('target') });
       await set(mcpB, { key: source, value: canary('b-source') });
-      await t.db.query(
+      await ctx.db.query(
         `UPDATE secrets SET encrypted_value = (SELECT encrypted_value FROM secrets WHERE user_id = $1 AND key = $2) WHERE user_id = $1 AND key = $3`,
         [a.userId, source, target],
       );
       // B's row gets A's blob of the same key name.
-      await t.db.query(
+      await ctx.db.query(
         `UPDATE secrets SET encrypted_value = (SELECT encrypted_value FROM secrets WHERE user_id = $1 AND key = $3) WHERE user_id = $2 AND key = $3`,
         [a.userId, b.userId, source],
       );
@@ -663,11 +671,11 @@ describe('Secrets MCP tools (official SDK client over HTTP)', () => {
     it('no value written in this file is in any audit row or log line', async () => {
       const values = [...written].filter((v) => v.length >= 8);
       expect(values.length).toBeGreaterThan(20);
-      const rows: { row: string }[] = await t.db.query(`SELECT row_to_json(e)::text AS row FROM audit_events e`);
+      const rows: { row: string }[] = await ctx.db.query(`SELECT row_to_json(e)::text AS row FROM audit_events e`);
       expect(rows.length).toBeGreaterThan(50);
       const audit = rows.map((r) => r.row).join('\n');
       expect(audit).toContain('SECRET_READ'); // the check below is not vacuous
-      const logs = t.logs.join('\n');
+      const logs = ctx.logs.join('\n');
       expect(logs).toContain('Secret could not be decrypted'); // the decrypt failures were logged…
       for (const value of values) {
         expect({ value, inAudit: audit.includes(value), inLogs: logs.includes(value) }).toEqual({ value, inAudit: false, inLogs: false });
@@ -677,23 +685,17 @@ describe('Secrets MCP tools (official SDK client over HTTP)', () => {
 
   // ------------------------------------------------------------------------------------------
   describe('sealed vault (no key configured)', () => {
-    let sealed: TestApp;
+    const sealed = useFixtures({ env: { SECRETS_KEYS: '' }, start: () => ({ databaseUrl: ctx.app.config.databaseUrl }) });
     let agent: TestAgent;
     let client: Client;
 
     beforeAll(async () => {
-      sealed = await startTestApp({ SECRETS_KEYS: '' }, { databaseUrl: t.config.databaseUrl });
       agent = a;
-      client = await connectMcp(sealed.baseUrl, header(agent));
-    });
-
-    afterAll(async () => {
-      await client?.close();
-      await sealed?.close();
+      client = await sealed.mcp(agent);
     });
 
     it('get_secret and set_secret answer service_unavailable; list_secrets and delete_secret still work', async () => {
-      expect(sealed.config.secretKeyRing).toBeNull();
+      expect(sealed.app.config.secretKeyRing).toBeNull();
       const key = secretKey('sealed');
       const unavailable = {
         code: 'service_unavailable',

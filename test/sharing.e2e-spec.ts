@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { agentRequests, expectProblem, newRid, shareNameLookup } from './support/agent-requests';
-import { startTestApp, TestAgent, TestApp, uniqueName } from './support/test-app';
+import { newRid, shareNameLookup } from './support/agent-requests';
+import { useFixtures } from './support/fixtures';
+import { expectProblem } from './support/problems';
+import { TestAgent, uniqueName } from './support/test-app';
 
 /*
  * Cross-user sharing over REST (spec §1.7, §3.11, §5.9 with the §7.1 #16 fixes):
@@ -54,37 +56,29 @@ interface AuditEvent {
 }
 
 describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-me and /sharing/to-me', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(() => t?.close());
-  const { as, expectAudited, expectNotAudited, expectOnlyShareNameLookup } = agentRequests(() => t);
+  const ctx = useFixtures();
+  const { as, expectAudited, expectNotAudited, expectOnlyShareNameLookup } = ctx;
 
   /** Fresh users, so the lists of one test hold only that test's shares. */
   async function users(): Promise<Users> {
-    const a1a = await t.newAgent({ userName: uniqueName('u1'), agentName: uniqueName('a1a') });
-    const a1b = await t.newSibling(a1a, uniqueName('a1b'));
-    const a2 = await t.newAgent({ userName: uniqueName('u2'), agentName: uniqueName('a2') });
-    const a3 = await t.newAgent({ userName: uniqueName('u3'), agentName: uniqueName('a3') });
-    const a3b = await t.newSibling(a3, uniqueName('a3b'));
+    const a1a = await ctx.newUser({ userName: uniqueName('u1'), agentName: uniqueName('a1a') });
+    const a1b = await ctx.newAgent(a1a, uniqueName('a1b'));
+    const a2 = await ctx.newUser({ userName: uniqueName('u2'), agentName: uniqueName('a2') });
+    const a3 = await ctx.newUser({ userName: uniqueName('u3'), agentName: uniqueName('a3') });
+    const a3b = await ctx.newAgent(a3, uniqueName('a3b'));
     return { a1a, a1b, a2, a3, a3b };
   }
 
-  async function createProject(agent: TestAgent, title = uniqueName('project')): Promise<number> {
-    const res = await as(agent, 'post', '/projects', { title }).expect(201);
-    return res.body.created.project_id as number;
-  }
+  const createProject = async (agent: TestAgent, title = uniqueName('project')): Promise<number> => (await ctx.newProject(agent, { title })).project_id;
 
   async function insertWiki(owner: TestAgent, title = uniqueName('wiki')): Promise<number> {
-    const [row] = await t.db.query(`INSERT INTO wikis (user_id, title) VALUES ($1, $2) RETURNING wiki_id`, [owner.userId, title]);
+    const [row] = await ctx.db.query(`INSERT INTO wikis (user_id, title) VALUES ($1, $2) RETURNING wiki_id`, [owner.userId, title]);
     return row.wiki_id as number;
   }
 
   /** A hint category: a root hint whose hint_category_id is its own id (one statement, for the CHECK). */
   async function insertCategory(owner: TestAgent, title = uniqueName('category')): Promise<number> {
-    const [row] = await t.db.query(
+    const [row] = await ctx.db.query(
       `WITH id AS (SELECT nextval(pg_get_serial_sequence('hints', 'hint_id'))::int AS v)
        INSERT INTO hints (hint_id, user_id, parent_id, hint_category_id, title) OVERRIDING SYSTEM VALUE
        SELECT v, $1, 0, v, $2 FROM id RETURNING hint_id`,
@@ -94,7 +88,7 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
   }
 
   async function insertHint(owner: TestAgent, categoryId: number, parentId: number, title = uniqueName('hint')): Promise<number> {
-    const [row] = await t.db.query(
+    const [row] = await ctx.db.query(
       `INSERT INTO hints (user_id, parent_id, hint_category_id, title) VALUES ($1, $2, $3, $4) RETURNING hint_id`,
       [owner.userId, parentId, categoryId, title],
     );
@@ -112,7 +106,7 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
   }
 
   async function shareRows(where = 'TRUE', params: unknown[] = []): Promise<ShareRow[]> {
-    return t.db.query(
+    return ctx.db.query(
       `SELECT share_id, shared_by_user_id, shared_to_user_id, object_type_id, project_id, hint_id, wiki_id, object_id, permission_level
          FROM shared_objects WHERE ${where} ORDER BY share_id`,
       params,
@@ -120,12 +114,12 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
   }
 
   async function shareCount(): Promise<number> {
-    const [row] = await t.db.query(`SELECT count(*)::int AS n FROM shared_objects`);
+    const [row] = await ctx.db.query(`SELECT count(*)::int AS n FROM shared_objects`);
     return row.n as number;
   }
 
   async function auditEvents(rid: string): Promise<AuditEvent[]> {
-    return t.db.query(`SELECT event_type, user_id, agent_id, subject, meta FROM audit_events WHERE request_id = $1 ORDER BY seq`, [rid]);
+    return ctx.db.query(`SELECT event_type, user_id, agent_id, subject, meta FROM audit_events WHERE request_id = $1 ORDER BY seq`, [rid]);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -231,7 +225,7 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
       });
       // SHARE_NAME_LOOKUP (the name as tried, trimmed; found) first, then SHARE_CREATE naming the stored user.
       expect(
-        await t.db.query(`SELECT event_type, user_id, agent_id, subject, reason_code FROM audit_events WHERE request_id = $1 ORDER BY seq`, [rid]),
+        await ctx.db.query(`SELECT event_type, user_id, agent_id, subject, reason_code FROM audit_events WHERE request_id = $1 ORDER BY seq`, [rid]),
       ).toEqual([
         shareNameLookup(u.a1a, u.a2.userName.toUpperCase(), true),
         { event_type: 'SHARE_CREATE', user_id: u.a1a.userId, agent_id: u.a1a.agentId, subject: u.a2.userName, reason_code: null },
@@ -249,13 +243,13 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
       expect((await shareRows('project_id = $1', [projectId])).map((r) => r.shared_to_user_id)).toEqual([u.a2.userId, u.a3.userId]);
 
       // A project and a wiki with the same numeric id (inserted so; both identities then moved past it).
-      const [{ id }] = await t.db.query(
+      const [{ id }] = await ctx.db.query(
         `SELECT greatest((SELECT max(project_id) FROM projects), (SELECT max(wiki_id) FROM wikis), 0) + 1 AS id`,
       );
-      await t.db.query(`INSERT INTO projects (project_id, user_id, title) OVERRIDING SYSTEM VALUE VALUES ($1, $2, 'Same id')`, [id, u.a1a.userId]);
-      await t.db.query(`INSERT INTO wikis (wiki_id, user_id, title) OVERRIDING SYSTEM VALUE VALUES ($1, $2, 'Same id')`, [id, u.a1a.userId]);
+      await ctx.db.query(`INSERT INTO projects (project_id, user_id, title) OVERRIDING SYSTEM VALUE VALUES ($1, $2, 'Same id')`, [id, u.a1a.userId]);
+      await ctx.db.query(`INSERT INTO wikis (wiki_id, user_id, title) OVERRIDING SYSTEM VALUE VALUES ($1, $2, 'Same id')`, [id, u.a1a.userId]);
       for (const [table, column] of [['projects', 'project_id'], ['wikis', 'wiki_id']]) {
-        await t.db.query(`SELECT setval(pg_get_serial_sequence('${table}', '${column}'), (SELECT max(${column}) FROM ${table}))`);
+        await ctx.db.query(`SELECT setval(pg_get_serial_sequence('${table}', '${column}'), (SELECT max(${column}) FROM ${table}))`);
       }
       const projectShare = await shareOk(u.a1a, { object_type_id: 1, object_id: id, shared_to_user_id: u.a2.userId, permission_level: 1 });
       const wikiShare = await shareOk(u.a1a, { object_type_id: 3, object_id: id, shared_to_user_id: u.a2.userId, permission_level: 3 });
@@ -359,13 +353,14 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
 
     const valid = () => ({ object_type_id: 1, object_id: projectId, shared_to_user_id: u.a2.userId, permission_level: 1 });
 
-    it(`object_type_id 0, 4, 'x', '1', missing → 422 "${TYPE_RULE}"`, async () => {
+    it(`object_type_id 0, 4, 'x', '1', null → 422 "${TYPE_RULE}"; missing → 422 "object_type_id is required"`, async () => {
       for (const objectTypeId of [0, 4, 'x', '1', null]) {
         const res = await refused({ ...valid(), object_type_id: objectTypeId }, 422, TYPE_RULE);
         expect(res.body.errors).toEqual([{ field: 'object_type_id', message: TYPE_RULE }]);
       }
       const { object_type_id: _omitted, ...withoutType } = valid();
-      await refused(withoutType, 422, TYPE_RULE);
+      const missing = await refused(withoutType, 422, 'object_type_id is required');
+      expect(missing.body.errors).toEqual([{ field: 'object_type_id', message: 'object_type_id is required' }]);
     });
 
     it(`permission_level 0, 4, '2' → 422 "${LEVEL_RULE}"`, async () => {
@@ -388,13 +383,14 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
       await refused({ ...valid(), permission_level: 0, shared_to_user_id: u.a1a.userId, object_id: MISSING }, 422, LEVEL_RULE);
     });
 
-    it(`object_id 0, -1, 2147483648, 'x', missing → 422 "${OBJECT_RULE}"`, async () => {
+    it(`object_id 0, -1, 2147483648, 'x', 1.5 → 422 "${OBJECT_RULE}"; missing → 422 "object_id is required"`, async () => {
       for (const objectId of [0, -1, 2_147_483_648, 'x', 1.5]) {
         const res = await refused({ ...valid(), object_id: objectId }, 422, OBJECT_RULE);
         expect(res.body.errors).toEqual([{ field: 'object_id', message: OBJECT_RULE }]);
       }
       const { object_id: _omitted, ...withoutObject } = valid();
-      await refused(withoutObject, 422, OBJECT_RULE);
+      const missing = await refused(withoutObject, 422, 'object_id is required');
+      expect(missing.body.errors).toEqual([{ field: 'object_id', message: 'object_id is required' }]);
     });
 
     it('a recipient id that is no UUID, or a user name that is no string → 422 naming the field', async () => {
@@ -501,7 +497,7 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
       await as(u.a2, 'delete', `/projects/${projectId}/sections/${sectionId}`).expect(200);
       expectProblem(await as(u.a2, 'delete', `/projects/${projectId}`), 404, PROJECT_NOT_FOUND);
 
-      const [row] = await t.db.query(`SELECT title, user_id FROM projects WHERE project_id = $1`, [projectId]);
+      const [row] = await ctx.db.query(`SELECT title, user_id FROM projects WHERE project_id = $1`, [projectId]);
       expect(row).toEqual({ title: 'By U2', user_id: u.a1a.userId });
       expect((await shareRows('share_id = $1', [shareId])).map((r) => r.permission_level)).toEqual([3]);
     });
@@ -719,10 +715,10 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
 
     it('lists need an agent key (401 without one)', async () => {
       for (const path of ['/sharing/by-me', '/sharing/to-me']) {
-        expectProblem(await t.http().get(path), 401);
+        expectProblem(await ctx.http().get(path), 401);
       }
-      expectProblem(await t.http().post('/sharing').send({ object_type_id: 1, object_id: p1, shared_to_user_id: u.a2.userId }), 401);
-      expectProblem(await t.http().delete(`/sharing/${ids.p1U2}`), 401);
+      expectProblem(await ctx.http().post('/sharing').send({ object_type_id: 1, object_id: p1, shared_to_user_id: u.a2.userId }), 401);
+      expectProblem(await ctx.http().delete(`/sharing/${ids.p1U2}`), 401);
       expect(await shareRows('share_id = $1', [ids.p1U2])).toHaveLength(1);
     });
   });
@@ -759,7 +755,7 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
       const wikiId = await insertWiki(u.a1a);
       const shareId = await shareOk(u.a1a, { object_type_id: 3, object_id: wikiId, shared_to_user_id: u.a2.userId });
       expect((await shareRows('wiki_id = $1', [wikiId])).map((r) => r.share_id)).toEqual([shareId]);
-      await t.db.query(`DELETE FROM wikis WHERE wiki_id = $1`, [wikiId]);
+      await ctx.db.query(`DELETE FROM wikis WHERE wiki_id = $1`, [wikiId]);
       expect(await shareRows('share_id = $1', [shareId])).toEqual([]);
     });
 
@@ -772,11 +768,11 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
       const otherChild = await insertHint(u.a1a, otherCategory, otherCategory);
       const shareId = await shareOk(u.a1a, { object_type_id: 2, object_id: categoryId, shared_to_user_id: u.a2.userId, permission_level: 2 });
 
-      await t.db.query(`DELETE FROM hints WHERE hint_id = $1`, [other]);
+      await ctx.db.query(`DELETE FROM hints WHERE hint_id = $1`, [other]);
       expect((await shareRows('hint_id = $1', [categoryId])).map((r) => r.share_id)).toEqual([shareId]);
 
-      await t.db.query(`DELETE FROM hints WHERE hint_id = $1`, [categoryId]);
-      const left: { hint_id: number }[] = await t.db.query(`SELECT hint_id FROM hints WHERE hint_id = ANY($1) ORDER BY hint_id`, [
+      await ctx.db.query(`DELETE FROM hints WHERE hint_id = $1`, [categoryId]);
+      const left: { hint_id: number }[] = await ctx.db.query(`SELECT hint_id FROM hints WHERE hint_id = ANY($1) ORDER BY hint_id`, [
         [categoryId, child, grandchild, otherCategory, otherChild],
       ]);
       expect(left.map((r) => r.hint_id)).toEqual([otherCategory, otherChild]);
@@ -785,14 +781,14 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
     });
 
     it('no share row anywhere points at a missing object', async () => {
-      const [row] = await t.db.query(`
+      const [row] = await ctx.db.query(`
         SELECT count(*)::int AS n FROM shared_objects s
          WHERE (s.project_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM projects p WHERE p.project_id = s.project_id))
             OR (s.hint_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM hints h WHERE h.hint_id = s.hint_id))
             OR (s.wiki_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM wikis w WHERE w.wiki_id = s.wiki_id))`);
       expect(row.n).toBe(0);
       // And the audit trail of this app holds SHARE_* events only of the kinds above (and the lookups by name).
-      const kinds: { event_type: string }[] = await t.db.query(`SELECT DISTINCT event_type FROM audit_events WHERE event_type LIKE 'SHARE%' ORDER BY 1`);
+      const kinds: { event_type: string }[] = await ctx.db.query(`SELECT DISTINCT event_type FROM audit_events WHERE event_type LIKE 'SHARE%' ORDER BY 1`);
       expect(kinds.map((k) => k.event_type)).toEqual(['SHARE_CREATE', 'SHARE_NAME_LOOKUP', 'SHARE_REVOKE', 'SHARE_UPDATE']);
     });
   });

@@ -1,14 +1,13 @@
 import { Client } from 'pg';
 import packageJson from '../package.json';
-import { connectMcp } from './support/mcp-client';
-import { startTestApp, TestApp } from './support/test-app';
+import { expectProblem, PROBLEM_KEYS } from './support/problems';
+import { useFixtures } from './support/fixtures';
 
 /**
  * System endpoints (issue 2, "System endpoints"): health probes, /time, the
  * manifest at GET /, and the OpenAPI document / Swagger UI it is generated from.
  */
 
-const PROBLEM_KEYS = ['code', 'detail', 'instance', 'request_id', 'status', 'title', 'type'];
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 const LOCAL_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?[+-]\d{2}:\d{2}$/;
@@ -44,16 +43,6 @@ function operations(doc: OpenApiDoc): { method: string; path: string; op: Operat
   return out;
 }
 
-type HttpResult = { status: number; headers: Record<string, string>; body: Record<string, unknown> };
-
-function expectProblem(res: HttpResult, status: number) {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(Object.keys(res.body).sort()).toEqual(status === 422 ? [...PROBLEM_KEYS, 'errors'].sort() : PROBLEM_KEYS);
-  expect(res.body.status).toBe(status);
-  expect(res.body.request_id).toBe(res.headers['x-request-id']);
-}
-
 /** Checks a /time body against the wall clock; returns it for zone-specific checks. */
 function expectTimeView(body: Record<string, unknown>, before: number, after: number) {
   expect(Object.keys(body).sort()).toEqual(['day', 'local', 'tz', 'unix', 'utc']);
@@ -73,39 +62,34 @@ function expectTimeView(body: Record<string, unknown>, before: number, after: nu
 }
 
 describe('system endpoints', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(() => t.close());
+  const ctx = useFixtures();
 
   describe('health', () => {
     it('GET /healthz is exactly {"status":"ok"}', async () => {
-      const res = await t.http().get('/healthz').expect(200);
+      const res = await ctx.http().get('/healthz').expect(200);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       expect(res.text).toBe('{"status":"ok"}');
     });
 
     it('GET /healthz/live is {"status":"alive"}', async () => {
-      const res = await t.http().get('/healthz/live').expect(200);
+      const res = await ctx.http().get('/healthz/live').expect(200);
       expect(res.body).toEqual({ status: 'alive' });
     });
 
     it('GET /healthz/ready is 200 while the database is up', async () => {
-      const res = await t.http().get('/healthz/ready').expect(200);
+      const res = await ctx.http().get('/healthz/ready').expect(200);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       expect(res.body).toEqual({ status: 'ready', database: 'up' });
     });
 
     it('GET /health reports the database as connected', async () => {
-      const res = await t.http().get('/health').expect(200);
+      const res = await ctx.http().get('/health').expect(200);
       expect(res.body).toEqual({ status: 'ok', database: 'connected' });
     });
 
     it('health endpoints are public: no key needed, a bad key is ignored', async () => {
       for (const path of ['/healthz', '/healthz/live', '/healthz/ready', '/health']) {
-        await t.http().get(path).set('X-Api-Key', 'not-a-key').expect(200);
+        await ctx.http().get(path).set('X-Api-Key', 'not-a-key').expect(200);
       }
     });
   });
@@ -113,7 +97,7 @@ describe('system endpoints', () => {
   describe('GET /time', () => {
     it('without tz or key answers in the default zone (UTC)', async () => {
       const before = Date.now();
-      const res = await t.http().get('/time').expect(200);
+      const res = await ctx.http().get('/time').expect(200);
       expectTimeView(res.body, before, Date.now());
       expect(res.body.tz).toBe('UTC');
       expect(res.body.local).toMatch(/\+00:00$/);
@@ -122,7 +106,7 @@ describe('system endpoints', () => {
 
     it('?tz=America/Denver answers in Denver time (same instant, -06:00 or -07:00)', async () => {
       const before = Date.now();
-      const res = await t.http().get('/time').query({ tz: 'America/Denver' }).expect(200);
+      const res = await ctx.http().get('/time').query({ tz: 'America/Denver' }).expect(200);
       expectTimeView(res.body, before, Date.now());
       expect(res.body.tz).toBe('America/Denver');
       expect(res.body.local).toMatch(/-0[67]:00$/);
@@ -132,8 +116,8 @@ describe('system endpoints', () => {
 
     it('a zone whose date differs from UTC reports its own weekday', async () => {
       // Kiritimati (+14:00) and Pago Pago (-11:00) are always on different calendar days.
-      const east = await t.http().get('/time').query({ tz: 'Pacific/Kiritimati' }).expect(200);
-      const west = await t.http().get('/time').query({ tz: 'Pacific/Pago_Pago' }).expect(200);
+      const east = await ctx.http().get('/time').query({ tz: 'Pacific/Kiritimati' }).expect(200);
+      const west = await ctx.http().get('/time').query({ tz: 'Pacific/Pago_Pago' }).expect(200);
       expect(east.body.local).toMatch(/\+14:00$/);
       expect(west.body.local).toMatch(/-11:00$/);
       expect(east.body.day).toBe(weekdayOf(east.body.local));
@@ -142,8 +126,8 @@ describe('system endpoints', () => {
     });
 
     it.each([['Mars/Base'], ['+02:00'], ['Europe/Nowhere'], ['-0700']])('?tz=%j is a 422 naming tz', async (tz) => {
-      const res = await t.http().get('/time').query({ tz });
-      expectProblem(res, 422);
+      const res = await ctx.http().get('/time').query({ tz });
+      expectProblem(res, 422, { errors: true });
       expect(res.body.code).toBe('validation_failed');
       expect(res.body.type).toBe('urn:mnemo:problem:validation_failed');
       expect(res.body.instance).toBe('/time');
@@ -151,39 +135,39 @@ describe('system endpoints', () => {
     });
 
     it('an empty ?tz= is never a 500 (default zone or 422)', async () => {
-      const res = await t.http().get('/time?tz=');
+      const res = await ctx.http().get('/time?tz=');
       expect([200, 422]).toContain(res.status);
       if (res.status === 200) expect(res.body.tz).toBe('UTC');
       else expect(res.body.errors).toEqual([{ field: 'tz', message: expect.any(String) }]);
     });
 
     it('?tz=+02:00 sent unencoded (the + becomes a space) is a 422 too', async () => {
-      const res = await t.http().get('/time?tz=+02:00');
-      expectProblem(res, 422);
+      const res = await ctx.http().get('/time?tz=+02:00');
+      expectProblem(res, 422, { errors: true });
       expect(res.body.errors).toEqual([{ field: 'tz', message: expect.any(String) }]);
     });
 
     it("with a valid agent key answers in the caller's user timezone", async () => {
-      const { apiKey: key } = await t.newAgent({ timezone: 'Europe/Berlin' });
+      const { apiKey: key } = await ctx.newUser({ timezone: 'Europe/Berlin' });
 
       const before = Date.now();
-      const viaHeader = await t.http().get('/time').set('X-Api-Key', key).expect(200);
+      const viaHeader = await ctx.http().get('/time').set('X-Api-Key', key).expect(200);
       expectTimeView(viaHeader.body, before, Date.now());
       expect(viaHeader.body.tz).toBe('Europe/Berlin');
       expect(viaHeader.body.local).toMatch(/\+0[12]:00$/);
 
-      const viaBearer = await t.http().get('/time').set('Authorization', `Bearer ${key}`).expect(200);
+      const viaBearer = await ctx.http().get('/time').set('Authorization', `Bearer ${key}`).expect(200);
       expect(viaBearer.body.tz).toBe('Europe/Berlin');
 
       // An explicit ?tz= wins over the caller's zone.
-      const explicit = await t.http().get('/time').query({ tz: 'America/Denver' }).set('X-Api-Key', key).expect(200);
+      const explicit = await ctx.http().get('/time').query({ tz: 'America/Denver' }).set('X-Api-Key', key).expect(200);
       expect(explicit.body.tz).toBe('America/Denver');
     });
 
     it('with an invalid key still answers 200 in the default zone', async () => {
-      const res = await t.http().get('/time').set('X-Api-Key', 'mnemo_ak_definitely-not-a-real-key').expect(200);
+      const res = await ctx.http().get('/time').set('X-Api-Key', 'mnemo_ak_definitely-not-a-real-key').expect(200);
       expect(res.body.tz).toBe('UTC');
-      const bearer = await t.http().get('/time').set('Authorization', 'Bearer nonsense').expect(200);
+      const bearer = await ctx.http().get('/time').set('Authorization', 'Bearer nonsense').expect(200);
       expect(bearer.body.tz).toBe('UTC');
     });
   });
@@ -202,8 +186,8 @@ describe('system endpoints', () => {
     };
 
     beforeAll(async () => {
-      doc = (await t.http().get('/docs-json').expect(200)).body;
-      manifest = (await t.http().get('/').expect(200)).body;
+      doc = (await ctx.http().get('/docs-json').expect(200)).body;
+      manifest = (await ctx.http().get('/').expect(200)).body;
     });
 
     it('GET / has the manifest shape', () => {
@@ -233,7 +217,7 @@ describe('system endpoints', () => {
     });
 
     it('GET / is public', async () => {
-      await t.http().get('/').set('X-Api-Key', 'garbage').expect(200);
+      await ctx.http().get('/').set('X-Api-Key', 'garbage').expect(200);
     });
 
     it('manifest endpoints and OpenAPI operations are the same set, with the same summaries', () => {
@@ -249,7 +233,7 @@ describe('system endpoints', () => {
 
     it('every route the app serves is documented (except /mcp and the docs themselves)', () => {
       const router = (
-        t.app.getHttpAdapter().getInstance() as {
+        ctx.app.app.getHttpAdapter().getInstance() as {
           router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
         }
       ).router;
@@ -294,15 +278,15 @@ describe('system endpoints', () => {
     it('the declared access matches what the server enforces', async () => {
       // A request with no credentials: 401 exactly on agent and admin routes.
       for (const e of manifest.endpoints.filter((x) => x.method === 'GET' && !x.path.includes('{'))) {
-        const res = await t.http().get(e.path);
+        const res = await ctx.http().get(e.path);
         const expected = e.auth === 'agent' || e.auth === 'admin' ? 401 : 200;
         expect({ path: e.path, status: res.status }).toEqual({ path: e.path, status: expected });
       }
     });
 
     it('mcp.tools is the number of tools a real tools/list returns', async () => {
-      const agent = await t.newAgent();
-      const client = await connectMcp(t.baseUrl, { 'X-Api-Key': agent.apiKey });
+      const agent = await ctx.newUser();
+      const client = await ctx.connectMcp({ 'X-Api-Key': agent.apiKey });
       try {
         const { tools } = await client.listTools();
         expect(tools.length).toBeGreaterThan(0);
@@ -371,7 +355,7 @@ describe('system endpoints', () => {
     });
 
     it('GET /docs serves Swagger UI as HTML', async () => {
-      const res = await t.http().get('/docs').redirects(2).expect(200);
+      const res = await ctx.http().get('/docs').redirects(2).expect(200);
       expect(res.headers['content-type']).toMatch(/^text\/html/);
       expect(res.text).toMatch(/swagger-ui/i);
       expect(res.text).toContain('Mnemo API');
@@ -380,15 +364,11 @@ describe('system endpoints', () => {
 });
 
 describe('DEFAULT_TIMEZONE', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ DEFAULT_TIMEZONE: 'Asia/Kolkata' });
-  });
-  afterAll(() => t.close());
+  const ctx = useFixtures({ env: { DEFAULT_TIMEZONE: 'Asia/Kolkata' } });
 
   it('GET /time without tz or key answers in DEFAULT_TIMEZONE', async () => {
     const before = Date.now();
-    const res = await t.http().get('/time').expect(200);
+    const res = await ctx.http().get('/time').expect(200);
     expectTimeView(res.body, before, Date.now());
     expect(res.body.local).toMatch(/\+05:30$/);
     // The zone as configured: IANA's primary name, not ICU's legacy link "Asia/Calcutta".
@@ -396,19 +376,19 @@ describe('DEFAULT_TIMEZONE', () => {
   });
 
   it('an invalid key falls back to DEFAULT_TIMEZONE, ?tz= still wins', async () => {
-    const bad = await t.http().get('/time').set('X-Api-Key', 'bogus').expect(200);
+    const bad = await ctx.http().get('/time').set('X-Api-Key', 'bogus').expect(200);
     expect(bad.body.local).toMatch(/\+05:30$/);
     expect(bad.body.tz).toBe('Asia/Kolkata');
-    const utc = await t.http().get('/time').query({ tz: 'UTC' }).expect(200);
+    const utc = await ctx.http().get('/time').query({ tz: 'UTC' }).expect(200);
     expect(utc.body.tz).toBe('UTC');
     expect(utc.body.local).toMatch(/\+00:00$/);
   });
 
   it("a user created without a timezone gets DEFAULT_TIMEZONE, and /time follows the caller's zone", async () => {
-    const agent = await t.newAgent();
-    const users = await t.http().get('/admin/users').set('Authorization', `Bearer ${t.adminToken}`).expect(200);
+    const agent = await ctx.newUser();
+    const users = await ctx.http().get('/admin/users').set('Authorization', `Bearer ${ctx.adminToken}`).expect(200);
     const user = users.body.users.find((u: { id: string }) => u.id === agent.userId);
-    const res = await t.http().get('/time').set('X-Api-Key', agent.apiKey).expect(200);
+    const res = await ctx.http().get('/time').set('X-Api-Key', agent.apiKey).expect(200);
     expect(res.body.local).toMatch(/\+05:30$/);
     expect(user.timezone).toBe('Asia/Kolkata');
     expect(res.body.tz).toBe('Asia/Kolkata');
@@ -416,17 +396,13 @@ describe('DEFAULT_TIMEZONE', () => {
 });
 
 describe('health with the database down', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(() => t.close());
+  const ctx = useFixtures();
 
   it('reports ready and healthy before, 503 after the database disappears', async () => {
-    await t.http().get('/healthz/ready').expect(200);
-    await t.http().get('/health').expect(200);
+    await ctx.http().get('/healthz/ready').expect(200);
+    await ctx.http().get('/health').expect(200);
 
-    const name = new URL(t.config.databaseUrl).pathname.slice(1);
+    const name = new URL(ctx.app.config.databaseUrl).pathname.slice(1);
     expect(name).toMatch(/^mnemo_test_[0-9a-f]+$/);
     const admin = new Client({ connectionString: process.env.MNEMO_TEST_ADMIN_URL });
     await admin.connect();
@@ -437,8 +413,8 @@ describe('health with the database down', () => {
     }
 
     const started = Date.now();
-    const ready = await t.http().get('/healthz/ready').set('X-Request-ID', 'ready-db-down');
-    expectProblem(ready, 503);
+    const ready = await ctx.http().get('/healthz/ready').set('X-Request-ID', 'ready-db-down');
+    expectProblem(ready, 503, { errors: false });
     expect(ready.body.code).toBe('service_unavailable');
     expect(ready.body.type).toBe('urn:mnemo:problem:service_unavailable');
     expect(ready.body.title).toBe('Service Unavailable');
@@ -446,7 +422,7 @@ describe('health with the database down', () => {
     expect(ready.body.request_id).toBe('ready-db-down');
     expect(ready.headers['cache-control']).toBe('no-store');
 
-    const health = await t.http().get('/health');
+    const health = await ctx.http().get('/health');
     expect(health.status).toBe(503);
     expect(health.headers['content-type']).toMatch(/^application\/json/);
     expect(health.body).toEqual({ status: 'degraded', database: 'error' });
@@ -454,7 +430,7 @@ describe('health with the database down', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
 
     // Liveness and process health do not depend on the database.
-    await t.http().get('/healthz').expect(200, { status: 'ok' });
-    await t.http().get('/healthz/live').expect(200, { status: 'alive' });
+    await ctx.http().get('/healthz').expect(200, { status: 'ok' });
+    await ctx.http().get('/healthz/live').expect(200, { status: 'alive' });
   });
 });

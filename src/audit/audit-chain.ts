@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { lockForTransaction, tryLockForTransaction } from '../database/advisory-lock';
 import type { EntityManager } from 'typeorm';
 
 /**
@@ -70,12 +71,9 @@ export function linkHash(previous: Buffer, event: CanonicalEvent): Buffer {
   return createHash('sha256').update(previous).update(canonical(event), 'utf8').digest();
 }
 
-/** Held while the chains change (sealing, pruning): one sealer at a time across replicas. */
+/** Held while the chains change (sealing, pruning, erasing a tenant): one sealer at a time across replicas. */
 export async function lockChains(em: EntityManager, wait: boolean): Promise<boolean> {
-  if (wait) {
-    await em.query(`SELECT pg_advisory_xact_lock(hashtext('audit'), hashtext('chain'))`);
-    return true;
-  }
-  const [row]: { locked: boolean }[] = await em.query(`SELECT pg_try_advisory_xact_lock(hashtext('audit'), hashtext('chain')) AS locked`);
-  return row.locked;
+  if (!wait) return tryLockForTransaction(em, 'audit', 'chain');
+  await lockForTransaction(em, 'audit', 'chain');
+  return true;
 }

@@ -1,4 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuditChainRepository } from './audit-chain.repository';
+import { AuditLogRepository } from './audit-log.repository';
 import { AuditLogService } from './audit-log.service';
 import { AuditRetention } from './audit-retention';
 import { AUDIT_SEALER_TIMER, AuditSealer } from './audit-sealer';
@@ -16,7 +18,7 @@ export class AuditLogModule {
     return {
       module: AuditLogModule,
       controllers: options.background ? [AuditController, AuditTools] : [],
-      providers: [AuditLogService, AuditSealer, { provide: AUDIT_SEALER_TIMER, useValue: options.background }, ...(options.background ? [AuditRetention] : [])],
+      providers: [AuditLogService, AuditLogRepository, AuditChainRepository, AuditSealer, { provide: AUDIT_SEALER_TIMER, useValue: options.background }, ...(options.background ? [AuditRetention] : [])],
       exports: [AuditLogService, AuditSealer],
     };
   }

@@ -3,9 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { JsonText } from '../common/http/json-text';
 import { validationFailed } from '../common/http/validation';
-import { isoUtc } from '../database/json-sql';
-import { Params, Sql } from '../database/sql';
-import { CANONICAL_COLUMNS, CanonicalEvent, chainIdOf, GENESIS, linkHash, OPERATOR_CHAIN } from './audit-chain';
+import { chainIdOf, GENESIS, linkHash } from './audit-chain';
+import { AuditChainRepository } from './audit-chain.repository';
+import { AuditEventRow, AuditLogRepository } from './audit-log.repository';
 import { AuditQueryDto, TIME_RULE } from './audit.dto';
 
 /** Links checked per query when verifying. */
@@ -19,13 +19,6 @@ export interface VerifyResult {
   sealed_through_seq: number;
   /** The first event changed, deleted or inserted by hand (null when ok). */
   first_bad_seq: number | null;
-}
-
-/** An audit event as the page query returns it (seq as text: bigint). */
-interface AuditEventRow {
-  seq: string;
-  meta: string | null;
-  [column: string]: unknown;
 }
 
 /** One event of a page: the columns in query order, seq as a number, meta as stored. */
@@ -46,7 +39,8 @@ function timeOf(field: 'since' | 'until', value: string | undefined): Date | und
 export class AuditLogService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly sql: Sql,
+    private readonly events: AuditLogRepository,
+    private readonly chains: AuditChainRepository,
   ) {}
 
   /**
@@ -56,25 +50,17 @@ export class AuditLogService {
    * latency tail under load. `meta` is spliced in as jsonb's own text, so its
    * numbers keep every digit.
    */
-  async query(userId: string, q: AuditQueryDto): Promise<JsonText> {
-    const p = new Params();
-    const where = [`e.user_id = ${p.add(userId)}`];
-    if (q.cursor) where.push(`e.seq < ${p.add(q.cursor)}::bigint`);
-    if (q.event_type !== undefined) where.push(`e.event_type = ${p.add(q.event_type)}`);
-    if (q.agent !== undefined) where.push(`e.agent_id = (SELECT id FROM agents WHERE lower(name) = ${p.add(q.agent)})`);
-    if (q.subject !== undefined) where.push(`e.subject = ${p.add(q.subject)}`);
-    const since = timeOf('since', q.since);
-    const until = timeOf('until', q.until);
-    if (since) where.push(`e.occurred_at >= ${p.add(since)}`);
-    if (until) where.push(`e.occurred_at < ${p.add(until)}`);
+  async listEvents(userId: string, q: AuditQueryDto): Promise<JsonText> {
     // One row more than the page tells whether there is a next page.
-    const rows = await this.sql.query<AuditEventRow>(
-      `SELECT e.seq, ${isoUtc('e.occurred_at')} AS occurred_at, e.event_type, a.name AS agent, e.request_id, e.subject,
-              e.scope, e.domain, e.purpose, e.purpose_class, e.memory_ids, e.grant_id, e.reason_code, e.meta::text AS meta
-         FROM audit_events e LEFT JOIN agents a ON a.id = e.agent_id
-        WHERE ${where.join(' AND ')} ORDER BY e.seq DESC LIMIT ${p.add(q.limit + 1)}`,
-      p,
-    );
+    const rows = await this.events.page(this.db.manager, userId, {
+      cursor: q.cursor,
+      eventType: q.event_type,
+      agent: q.agent,
+      subject: q.subject,
+      since: timeOf('since', q.since),
+      until: timeOf('until', q.until),
+      limit: q.limit + 1,
+    });
     const more = rows.length > q.limit;
     const shown = more ? rows.slice(0, q.limit) : rows;
     const nextCursor = more ? JSON.stringify(shown[shown.length - 1].seq) : 'null';
@@ -87,33 +73,19 @@ export class AuditLogService {
    */
   async verify(userId: string | null): Promise<VerifyResult> {
     const chainId = chainIdOf(userId);
-    const [state]: { sealed_through_seq: string }[] = await this.db.query(`SELECT sealed_through_seq FROM audit_seal_state`);
-    const through = Number(state.sealed_through_seq);
-    const [anchor]: { seq: string; hash: Buffer }[] = await this.db.query(`SELECT seq, hash FROM audit_chain_anchors WHERE chain_id = $1`, [chainId]);
+    const em = this.db.manager;
+    const through = await this.chains.sealedThrough(em);
+    const anchor = await this.chains.anchor(em, chainId);
     let previous = anchor?.hash ?? GENESIS;
     let after = anchor ? Number(anchor.seq) : 0;
     let checked = 0;
     const bad = (seq: number): VerifyResult => ({ ok: false, events_checked: checked, sealed_through_seq: through, first_bad_seq: seq });
-    // Events of the chain (`$1` is the chain id, which for the operator chain no event carries).
-    const ofChain = chainId === OPERATOR_CHAIN ? 'e.user_id IS NULL AND $1::uuid IS NOT NULL' : 'e.user_id = $1';
     // Nothing may sit at or below where the chain starts (seq 0, or the pruned range): it was inserted by hand.
-    const [below]: { seq: string | null }[] = await this.db.query(
-      `SELECT min(e.seq)::text AS seq FROM audit_events e WHERE ${ofChain} AND e.seq <= $2`,
-      [chainId, after],
-    );
-    if (below.seq !== null) return bad(Number(below.seq));
+    const below = await this.chains.firstEventAtOrBelow(em, chainId, after);
+    if (below !== null) return bad(Number(below));
     while (after < through) {
       // The next links by count; the events over the same seq range (also any without a link).
-      const rows: (CanonicalEvent & { link_seq: string | null; link: Buffer | null; bound: string })[] = await this.db.query(
-        `WITH c AS (SELECT seq, hash FROM audit_chain WHERE chain_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT ${VERIFY_BATCH}),
-              bound AS (SELECT CASE WHEN count(*) < ${VERIFY_BATCH} THEN $3 ELSE max(seq) END AS b FROM c),
-              e AS (SELECT ${CANONICAL_COLUMNS} FROM audit_events e
-                     WHERE ${ofChain} AND e.seq > $2 AND e.seq <= (SELECT b FROM bound))
-         SELECT e.*, c.seq::text AS link_seq, c.hash AS link, (SELECT b FROM bound)::text AS bound
-           FROM c FULL JOIN e ON e.seq::bigint = c.seq
-          ORDER BY coalesce(c.seq, e.seq::bigint)`,
-        [chainId, after, through],
-      );
+      const rows = await this.chains.linkedEvents(em, chainId, after, through, VERIFY_BATCH);
       for (const row of rows) {
         const seq = Number(row.link_seq ?? row.seq);
         if (row.link === null || row.seq === null) return bad(seq);

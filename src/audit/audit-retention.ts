@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { DAY_MS, HOUR_MS, PeriodicJob } from '../common/periodic-job';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { lockChains } from './audit-chain';
+import { AuditChainRepository } from './audit-chain.repository';
 
 /** Events removed per transaction. */
 const BATCH = 10_000;
@@ -25,6 +26,7 @@ export class AuditRetention implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly chains: AuditChainRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -45,33 +47,10 @@ export class AuditRetention implements OnApplicationBootstrap, OnApplicationShut
     for (;;) {
       const pruned = await this.db.transaction(async (em) => {
         await lockChains(em, true);
-        // LEAST skips NULLs: with no event older than the cutoff there is nothing to prune, whatever is sealed.
-        const [bounds]: { old: string | null; through: string | null }[] = await em.query(
-          `WITH old AS (SELECT max(seq) AS seq FROM audit_events WHERE occurred_at < $1)
-           SELECT old.seq AS old,
-                  least(old.seq, (SELECT sealed_through_seq FROM audit_seal_state), (SELECT min(seq) FROM audit_events) + ${BATCH - 1}) AS through
-             FROM old`,
-          [cutoff],
-        );
+        const bounds = await this.chains.pruneBounds(em, cutoff, BATCH);
         if (bounds.old === null || bounds.through === null) return 0;
-        await em.query(
-          `INSERT INTO audit_chain_anchors AS a (chain_id, seq, hash)
-           SELECT DISTINCT ON (chain_id) chain_id, seq, hash FROM audit_chain WHERE seq <= $1 ORDER BY chain_id, seq DESC
-           ON CONFLICT (chain_id) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash`,
-          [bounds.through],
-        );
-        await em.query(`DELETE FROM audit_chain WHERE seq <= $1`, [bounds.through]);
-        const counts: { user_id: string | null; n: number }[] = await em.query(
-          `WITH gone AS (DELETE FROM audit_events WHERE seq <= $1 RETURNING user_id)
-           SELECT user_id, count(*)::int AS n FROM gone GROUP BY user_id`,
-          [bounds.through],
-        );
-        await em.query(
-          `INSERT INTO audit_events (user_id, request_id, event_type, meta)
-           SELECT user_id, $2, 'AUDIT_PRUNED', jsonb_build_object('actor', 'system', 'through_seq', $1::bigint, 'events', n, 'retention_days', $3::int)
-             FROM unnest($4::uuid[], $5::int[]) AS c(user_id, n)`,
-          [bounds.through, requestId, this.config.auditRetentionDays, counts.map((c) => c.user_id), counts.map((c) => c.n)],
-        );
+        const counts = await this.chains.prune(em, bounds.through);
+        await this.chains.insertPrunedEvents(em, requestId, bounds.through, this.config.auditRetentionDays, counts);
         return counts.reduce((sum, c) => sum + c.n, 0);
       });
       if (pruned === 0) return total;

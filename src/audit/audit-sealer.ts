@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { PeriodicJob } from '../common/periodic-job';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { CANONICAL_COLUMNS, CanonicalEvent, chainIdOf, GENESIS, linkHash, lockChains } from './audit-chain';
+import { chainIdOf, GENESIS, linkHash, lockChains } from './audit-chain';
+import { AuditChainRepository } from './audit-chain.repository';
 
 /** DI token: whether the sealer runs on its own timer (the service) or only on demand (the CLI). */
 export const AUDIT_SEALER_TIMER = Symbol('AUDIT_SEALER_TIMER');
@@ -37,6 +38,7 @@ export class AuditSealer implements OnApplicationBootstrap, OnApplicationShutdow
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly chains: AuditChainRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(AUDIT_SEALER_TIMER) private readonly timed: boolean,
   ) {}
@@ -82,19 +84,12 @@ export class AuditSealer implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /** The last seq handed out, then (in that order) the transactions in flight. */
-  private async observe(): Promise<Horizon> {
-    const [seq]: { last_value: string; is_called: boolean }[] = await this.db.query(`SELECT last_value, is_called FROM audit_event_seq`);
-    const [snapshot]: { xip: string[] }[] = await this.db.query(`SELECT array(SELECT pg_snapshot_xip(pg_current_snapshot()))::text[] AS xip`);
-    return { seq: Number(seq.last_value) - (seq.is_called ? 0 : 1), xip: snapshot.xip };
+  private observe(): Promise<Horizon> {
+    return this.chains.horizon(this.db.manager);
   }
 
   private async ended(xip: string[]): Promise<boolean> {
-    if (xip.length === 0) return true;
-    const [row]: { ended: boolean }[] = await this.db.query(
-      `SELECT bool_and(coalesce(pg_xact_status(x::xid8), 'committed') <> 'in progress') AS ended FROM unnest($1::text[]) x`,
-      [xip],
-    );
-    return row.ended;
+    return xip.length === 0 || this.chains.transactionsEnded(this.db.manager, xip);
   }
 
   /**
@@ -106,12 +101,11 @@ export class AuditSealer implements OnApplicationBootstrap, OnApplicationShutdow
     for (;;) {
       const step = await this.db.transaction(async (em) => {
         if (!(await lockChains(em, wait))) return null;
-        const [state]: { sealed_through_seq: string }[] = await em.query(`SELECT sealed_through_seq FROM audit_seal_state FOR UPDATE`);
-        const from = Number(state.sealed_through_seq);
+        const from = await this.chains.sealedThrough(em, true);
         if (from >= horizon) return null;
         const to = Math.min(horizon, from + BATCH);
         const linked = await this.link(em, from, to);
-        await em.query(`UPDATE audit_seal_state SET sealed_through_seq = $1`, [to]);
+        await this.chains.setSealedThrough(em, to);
         return linked;
       });
       if (step === null) return total;
@@ -121,34 +115,20 @@ export class AuditSealer implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Links the events with from < seq <= to, each to the head of its chain. */
   private async link(em: EntityManager, from: number, to: number): Promise<number> {
-    let events: CanonicalEvent[] = await em.query(
-      `SELECT ${CANONICAL_COLUMNS} FROM audit_events e WHERE e.seq > $1 AND e.seq <= $2 ORDER BY e.seq, e.id`,
-      [from, to],
-    );
+    let events = await this.chains.eventsBetween(em, from, to);
     // seq is not unique: a row inserted by hand with a used seq gets no link (verify reports it) and cannot stop sealing.
     events = events.filter((e, i) => i === 0 || e.seq !== events[i - 1].seq);
     if (events.length === 0) return 0;
     const chainIds = [...new Set(events.map((e) => chainIdOf(e.user_id)))];
-    const heads: { chain_id: string; hash: Buffer | null }[] = await em.query(
-      `SELECT c.id::text AS chain_id,
-              coalesce((SELECT hash FROM audit_chain WHERE chain_id = c.id ORDER BY seq DESC LIMIT 1),
-                       (SELECT hash FROM audit_chain_anchors WHERE chain_id = c.id)) AS hash
-         FROM unnest($1::uuid[]) AS c(id)`,
-      [chainIds],
-    );
+    const heads = await this.chains.chainHeads(em, chainIds);
     const head = new Map(heads.map((h) => [h.chain_id, h.hash ?? GENESIS]));
-    const hashes = events.map((e) => {
+    const links = events.map((e) => {
       const chainId = chainIdOf(e.user_id);
       const hash = linkHash(head.get(chainId)!, e);
       head.set(chainId, hash);
-      return hash.toString('hex');
+      return { seq: e.seq, chainId, hashHex: hash.toString('hex') };
     });
-    await em.query(
-      `INSERT INTO audit_chain (seq, chain_id, hash)
-       SELECT seq, chain_id, decode(hash, 'hex') FROM unnest($1::bigint[], $2::uuid[], $3::text[]) AS l(seq, chain_id, hash)
-       ON CONFLICT (seq) DO NOTHING`,
-      [events.map((e) => e.seq), events.map((e) => chainIdOf(e.user_id)), hashes],
-    );
+    await this.chains.insertLinks(em, links);
     return events.length;
   }
 }

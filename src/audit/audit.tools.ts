@@ -31,12 +31,27 @@ export class AuditTools {
     private readonly auditLog: AuditLogService,
   ) {}
 
-  @Tool({ name: 'query_audit', description: "Your user's audit events, newest first; page with next_cursor.", parameters: P.query.advertised, annotations: readTool })
+  @Tool({
+    name: 'query_audit',
+    description:
+      "Your user's audit trail, newest first: every read, write and denial the service recorded (which agent, what, " +
+      'when, why), filtered by event type, agent, subject or time. Page with next_cursor (null on the last page). ' +
+      'Returns {events, next_cursor}.',
+    parameters: P.query.advertised,
+    annotations: readTool,
+  })
   queryAudit(@Payload() args: unknown, @Ctx() ctx: McpContext) {
-    return this.tools.run(ctx, args, P.query, (a, call) => this.auditLog.query(call.caller.userId, a));
+    return this.tools.run(ctx, args, P.query, (a, call) => this.auditLog.listEvents(call.caller.userId, a));
   }
 
-  @Tool({ name: 'verify_audit', description: "Recompute your user's audit hash chain; reports the first altered event.", parameters: P.none.advertised, annotations: readTool })
+  @Tool({
+    name: 'verify_audit',
+    description:
+      "Recompute your user's audit hash chain to prove the trail was not altered; reports the first altered event. " +
+      'Returns {ok, events_checked, sealed_through_seq, first_bad_seq}.',
+    parameters: P.none.advertised,
+    annotations: readTool,
+  })
   verifyAudit(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.none, (_a, call) => this.auditLog.verify(call.caller.userId));
   }

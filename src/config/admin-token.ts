@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { generateAdminToken } from '../identity/credentials';
+import { generateAdminToken } from '../common/credentials';
 import type { AppConfig } from './config';
 import { HomeSecret, resolveHomeSecret } from './home-secret';
 

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { generateAdminToken } from '../identity/credentials';
+import { generateAdminToken } from '../common/credentials';
 import { ConfigError, loadConfig } from './config';
 
 /** The thrown ConfigError for an environment, failing the test when none is thrown. */

@@ -66,39 +66,45 @@ const envSchema = z.object({
   AUDIT_SEAL_INTERVAL_MS: intBetween(100, 60_000).default(1000),
 });
 
-export interface AppConfig {
-  port: number;
-  host: string;
+/** The variables the service reads (the bench and test launchers clear the others' inherited values). */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
+
+/** The environment, validated, as the typed configuration: AppConfig is this schema's output. */
+const configSchema = envSchema.transform((e) => ({
+  port: e.PORT,
+  host: e.HOST,
   /** Unset means: start the embedded PostgreSQL under `home`. */
-  databaseUrl?: string;
-  home: string;
+  databaseUrl: e.DATABASE_URL,
+  home: path.resolve(e.MNEMO_HOME),
   /** Unset means: generated on first start and kept in `$MNEMO_HOME/admin-token`. */
-  adminToken?: string;
-  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
-  logFormat: 'json' | 'pretty';
-  corsOrigins: string[];
-  publicBaseUrl: string;
-  defaultTimeZone: string;
-  allowQueryKeys: boolean;
+  adminToken: e.MNEMO_ADMIN_TOKEN,
+  logLevel: e.LOG_LEVEL,
+  logFormat: e.LOG_FORMAT,
+  corsOrigins: e.CORS_ORIGINS,
+  publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
+  defaultTimeZone: e.DEFAULT_TIMEZONE,
+  allowQueryKeys: e.MNEMO_ALLOW_QUERY_KEYS,
   /** Scoped memories: how many of the newest a read merges. */
-  mergeLimit: number;
+  mergeLimit: e.MERGE_LIMIT,
   /** Lifetime of a read grant (revocation token). */
-  grantTtlHours: number;
+  grantTtlHours: e.GRANT_TTL_HOURS,
   /** Scoped memories and grants expired longer than this are deleted by the sweep. */
-  memoryRetentionDays: number;
+  memoryRetentionDays: e.MEMORY_RETENTION_DAYS,
   /** Signs document links; unset means generated on first start into `$MNEMO_HOME/doc-link-secret`. */
-  docLinkSecret?: string;
+  docLinkSecret: e.DOC_LINK_SECRET,
   /** How long a signed document link opens. */
-  docLinkTtlHours: number;
+  docLinkTtlHours: e.DOC_LINK_TTL_HOURS,
   /** The secrets key ring as configured (`id:base64,…`, newest last); parsed by secrets/key-ring.ts. */
-  secretsKeys?: string;
+  secretsKeys: e.SECRETS_KEYS,
   /** A 32-byte raw key file (LucyAPI's format), used as key id 1. */
-  secretsKeyFile?: string;
+  secretsKeyFile: e.SECRETS_KEY_FILE,
   /** Audit events older than this are pruned; the chain stays verifiable from the retained anchor. */
-  auditRetentionDays: number;
+  auditRetentionDays: e.AUDIT_RETENTION_DAYS,
   /** How often the audit sealer links newly committed events into the hash chains. */
-  auditSealIntervalMs: number;
-}
+  auditSealIntervalMs: e.AUDIT_SEAL_INTERVAL_MS,
+}));
+
+export type AppConfig = z.output<typeof configSchema>;
 
 export class ConfigError extends Error {}
 
@@ -106,36 +112,14 @@ export class ConfigError extends Error {}
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // An empty value (common in .env files) means "not set".
   const present = Object.fromEntries(
-    Object.keys(envSchema.shape)
+    CONFIG_VARIABLES
       .map((k) => [k, env[k]?.trim()])
       .filter(([, v]) => v),
   );
-  const parsed = envSchema.safeParse(present);
+  const parsed = configSchema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
-  const e = parsed.data;
-  return {
-    port: e.PORT,
-    host: e.HOST,
-    databaseUrl: e.DATABASE_URL,
-    home: path.resolve(e.MNEMO_HOME),
-    adminToken: e.MNEMO_ADMIN_TOKEN,
-    logLevel: e.LOG_LEVEL,
-    logFormat: e.LOG_FORMAT,
-    corsOrigins: e.CORS_ORIGINS,
-    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
-    defaultTimeZone: e.DEFAULT_TIMEZONE,
-    allowQueryKeys: e.MNEMO_ALLOW_QUERY_KEYS,
-    mergeLimit: e.MERGE_LIMIT,
-    grantTtlHours: e.GRANT_TTL_HOURS,
-    memoryRetentionDays: e.MEMORY_RETENTION_DAYS,
-    docLinkSecret: e.DOC_LINK_SECRET,
-    docLinkTtlHours: e.DOC_LINK_TTL_HOURS,
-    secretsKeys: e.SECRETS_KEYS,
-    secretsKeyFile: e.SECRETS_KEY_FILE,
-    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
-    auditSealIntervalMs: e.AUDIT_SEAL_INTERVAL_MS,
-  };
+  return parsed.data;
 }

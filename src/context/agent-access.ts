@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Caller } from '../common/auth/actor';
 import { AppError } from '../common/errors/app-error';
+import { AgentsRepository } from '../identity/agents.repository';
 
 /** The agent an agent-scoped route names, as the caller may see it. */
 export interface TargetAgent {
@@ -21,18 +22,18 @@ export const AGENT_NOT_FOUND = 'Agent not found';
  */
 @Injectable()
 export class AgentAccess {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly agents: AgentsRepository,
+  ) {}
 
   /** The named agent (default: the caller) if it belongs to the caller's user; 404 otherwise. */
   async readable(caller: Caller, name?: string | null): Promise<TargetAgent> {
     const wanted = (name ?? caller.agentName).trim().toLowerCase();
     if (wanted === caller.agentName) return { id: caller.agentId, name: caller.agentName, userId: caller.userId };
-    const rows: TargetAgent[] = await this.db.query(
-      `SELECT id, name, user_id AS "userId" FROM agents WHERE name = $1 AND user_id = $2`,
-      [wanted, caller.userId],
-    );
-    if (!rows[0]) throw AppError.notFound(AGENT_NOT_FOUND);
-    return rows[0];
+    const agent = await this.agents.findForUser(this.db.manager, caller.userId, wanted);
+    if (!agent) throw AppError.notFound(AGENT_NOT_FOUND);
+    return agent;
   }
 
   /**

@@ -4,29 +4,39 @@ import type { AgentCall, Caller } from '../common/auth/actor';
 import { CurrentCall, CurrentCaller } from '../common/auth/access.decorators';
 import { PageQueryDto } from '../common/http/paging';
 import { ApiProblem } from '../common/http/problem.dto';
+import { DeletedDto } from '../common/http/deleted.dto';
+import { ApiAgentNameParam, ApiIdParam } from '../common/http/params.dto';
 import { ParseId } from '../common/http/validation';
 import { AgentMemoriesService } from './agent-memories.service';
-import { CreateAgentMemoryDto, UpdateAgentMemoryDto } from './context.dto';
+import {
+  AgentMemoryDto,
+  AgentMemoryListDto,
+  CreateAgentMemoryDto,
+  CreatedAgentMemoryDto,
+  UpdateAgentMemoryDto,
+  UpdatedAgentMemoryDto,
+} from './context.dto';
 
-const MEMORY_EXAMPLE = { pkid: 7, title: 'Has a dog named Rex', description: null, created_at: '2026-11-22T03:00:00.000Z' };
+const PKID = 'The memory (pkid)';
 
 /** An agent's memories: personal details whose titles load at the start of a conversation. */
 @ApiTags('agent context')
+@ApiAgentNameParam()
 @Controller('agents/:name/memories')
 export class AgentMemoriesController {
   constructor(private readonly memories: AgentMemoriesService) {}
 
   @Get()
-  @ApiOperation({ summary: "An agent's memories, by pkid (any agent of the same user)" })
-  @ApiOkResponse({ schema: { example: { agent: 'lucy', memories: [MEMORY_EXAMPLE], total: 1, limit: 200, offset: 0 } } })
+  @ApiOperation({ operationId: 'listAgentMemories', summary: "An agent's memories, by pkid (any agent of the same user)" })
+  @ApiOkResponse({ type: AgentMemoryListDto })
   @ApiProblem(404, 'Agent not found')
   list(@CurrentCaller() caller: Caller, @Param('name') name: string, @Query() page: PageQueryDto) {
     return this.memories.list(caller, name, page);
   }
 
   @Post()
-  @ApiOperation({ summary: 'Add a memory (only the named agent)' })
-  @ApiCreatedResponse({ schema: { example: { created: { pkid: 7, title: 'Has a dog named Rex', created_at: '2026-11-22T03:00:00.000Z' } } } })
+  @ApiOperation({ operationId: 'createAgentMemory', summary: 'Add a memory (only the named agent)' })
+  @ApiCreatedResponse({ type: CreatedAgentMemoryDto })
   @ApiProblem(403, 'Only the named agent may write to its memories')
   @ApiProblem(404, 'Agent not found')
   create(@CurrentCall() call: AgentCall, @Param('name') name: string, @Body() body: CreateAgentMemoryDto) {
@@ -34,16 +44,18 @@ export class AgentMemoriesController {
   }
 
   @Get(':pkid')
-  @ApiOperation({ summary: 'One memory' })
-  @ApiOkResponse({ schema: { example: MEMORY_EXAMPLE } })
+  @ApiOperation({ operationId: 'getAgentMemory', summary: 'One memory' })
+  @ApiIdParam('pkid', PKID)
+  @ApiOkResponse({ type: AgentMemoryDto })
   @ApiProblem(404, 'Agent not found, or Memory not found')
   get(@CurrentCaller() caller: Caller, @Param('name') name: string, @Param('pkid', ParseId) pkid: number) {
     return this.memories.get(caller, name, pkid);
   }
 
   @Put(':pkid')
-  @ApiOperation({ summary: 'Update a memory (absent = unchanged; description null clears)' })
-  @ApiOkResponse({ schema: { example: { updated: { pkid: 7, title: 'Has a dog named Rex' } } } })
+  @ApiOperation({ operationId: 'updateAgentMemory', summary: 'Update a memory (absent = unchanged; description null clears)' })
+  @ApiIdParam('pkid', PKID)
+  @ApiOkResponse({ type: UpdatedAgentMemoryDto })
   @ApiProblem(400, 'No fields to update')
   @ApiProblem(403, 'Only the named agent may modify its memories')
   @ApiProblem(404, 'Agent not found, or Memory not found')
@@ -58,8 +70,9 @@ export class AgentMemoriesController {
 
   @Delete(':pkid')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Delete a memory' })
-  @ApiOkResponse({ schema: { example: { deleted: 7 } } })
+  @ApiOperation({ operationId: 'deleteAgentMemory', summary: 'Delete a memory' })
+  @ApiIdParam('pkid', PKID)
+  @ApiOkResponse({ type: DeletedDto })
   @ApiProblem(403, 'Only the named agent may delete its memories')
   @ApiProblem(404, 'Agent not found, or Memory not found')
   remove(@CurrentCall() call: AgentCall, @Param('name') name: string, @Param('pkid', ParseId) pkid: number) {

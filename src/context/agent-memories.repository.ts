@@ -23,7 +23,7 @@ export class AgentMemoriesRepository {
       [agentId, page.limit, page.offset],
     );
     return pageAndTotal(rows, async () => {
-      const [row] = await em.query(`SELECT count(*) AS n FROM agent_memories WHERE agent_id = $1`, [agentId]);
+      const [row]: { n: string }[] = await em.query(`SELECT count(*) AS n FROM agent_memories WHERE agent_id = $1`, [agentId]);
       return Number(row.n);
     });
   }
@@ -36,7 +36,7 @@ export class AgentMemoriesRepository {
     return rows[0] ?? null;
   }
 
-  async insert(em: EntityManager, userId: string, agentId: string, title: string, description: string | null) {
+  async insert(em: EntityManager, userId: string, agentId: string, title: string, description: string | null): Promise<AgentMemory> {
     const rows: AgentMemory[] = await em.query(
       `INSERT INTO agent_memories (user_id, agent_id, title, description) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
       [userId, agentId, title, description],
@@ -45,7 +45,7 @@ export class AgentMemoriesRepository {
   }
 
   /** Updates the given fields; null when the memory does not exist. */
-  async update(em: EntityManager, agentId: string, pkid: number, f: { title?: string; description?: string | null }) {
+  async update(em: EntityManager, agentId: string, pkid: number, f: { title?: string; description?: string | null }): Promise<AgentMemory | null> {
     const values: unknown[] = [agentId, pkid];
     const sets = assignments({ ...f }, values);
     const rows: [AgentMemory[], number] = await em.query(

@@ -64,7 +64,7 @@ export class AgentMemoriesService {
     });
   }
 
-  private record(em: EntityManager, call: AgentCall, action: string, agent: TargetAgent, pkid: number) {
+  private record(em: EntityManager, call: AgentCall, action: 'CREATE' | 'UPDATE' | 'DELETE', agent: TargetAgent, pkid: number) {
     return this.audit.record(em, call.actor, {
       userId: call.caller.userId,
       eventType: `AGENT_MEMORY_${action}`,

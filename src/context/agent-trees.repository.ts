@@ -17,6 +17,13 @@ export interface TreeNode {
   updated_at: Date;
 }
 
+/** A root as the manifest lists it. */
+export interface TreeRootRow {
+  pkid: number;
+  title: string;
+  sort_order: number;
+}
+
 export interface NodeFields {
   title?: string;
   description?: string | null;
@@ -38,27 +45,28 @@ export class AgentTreesRepository {
       [agentId, page.limit, page.offset],
     );
     return pageAndTotal(rows, async () => {
-      const [row] = await em.query(`SELECT count(*) AS n FROM ${kind} WHERE agent_id = $1`, [agentId]);
+      const [row]: { n: string }[] = await em.query(`SELECT count(*) AS n FROM ${kind} WHERE agent_id = $1`, [agentId]);
       return Number(row.n);
     });
   }
 
   /** A page of the roots, in sibling order, as the manifest shows them. */
-  async roots(em: EntityManager, kind: TreeKind, agentId: string, page: PageQuery) {
-    const rows: { pkid: number; title: string; sort_order: number; total: string }[] = await em.query(
+  async roots(em: EntityManager, kind: TreeKind, agentId: string, page: PageQuery): Promise<[TreeRootRow[], number]> {
+    const rows: (TreeRootRow & { total: string })[] = await em.query(
       `SELECT pkid, title, sort_order, count(*) OVER () AS total FROM ${kind}
         WHERE agent_id = $1 AND parent_id = 0 ORDER BY sort_order, pkid LIMIT $2 OFFSET $3`,
       [agentId, page.limit, page.offset],
     );
     return pageAndTotal(rows, async () => {
-      const [row] = await em.query(`SELECT count(*) AS n FROM ${kind} WHERE agent_id = $1 AND parent_id = 0`, [agentId]);
+      const [row]: { n: string }[] = await em.query(`SELECT count(*) AS n FROM ${kind} WHERE agent_id = $1 AND parent_id = 0`, [agentId]);
       return Number(row.n);
     });
   }
 
   /** Every node of the agent's tree, in sibling order (to build the nested tree). */
-  all(em: EntityManager, kind: TreeKind, agentId: string): Promise<TreeNode[]> {
-    return em.query(`SELECT ${COLUMNS} FROM ${kind} WHERE agent_id = $1 ORDER BY ${FLAT_ORDER}`, [agentId]);
+  async all(em: EntityManager, kind: TreeKind, agentId: string): Promise<TreeNode[]> {
+    const rows: TreeNode[] = await em.query(`SELECT ${COLUMNS} FROM ${kind} WHERE agent_id = $1 ORDER BY ${FLAT_ORDER}`, [agentId]);
+    return rows;
   }
 
   async node(em: EntityManager, kind: TreeKind, agentId: string, pkid: number, lock = false): Promise<TreeNode | null> {
@@ -70,11 +78,12 @@ export class AgentTreesRepository {
   }
 
   /** Immediate children, in sibling order; `parentId` 0 gives the roots. */
-  children(em: EntityManager, kind: TreeKind, agentId: string, parentId: number): Promise<TreeNode[]> {
-    return em.query(
+  async children(em: EntityManager, kind: TreeKind, agentId: string, parentId: number): Promise<TreeNode[]> {
+    const rows: TreeNode[] = await em.query(
       `SELECT ${COLUMNS} FROM ${kind} WHERE agent_id = $1 AND parent_id = $2 ORDER BY sort_order, pkid`,
       [agentId, parentId],
     );
+    return rows;
   }
 
   async insert(em: EntityManager, kind: TreeKind, userId: string, agentId: string, f: Required<NodeFields>): Promise<TreeNode> {

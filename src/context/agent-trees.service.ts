@@ -10,7 +10,7 @@ import { AgentTreesRepository, NodeFields, TreeKind, TreeNode } from './agent-tr
 import { CreateNodeDto, UpdateNodeDto } from './context.dto';
 
 /** How each tree is named in messages and audit events. */
-const TREES: Record<TreeKind, { notFound: string; event: string }> = {
+const TREES: Record<TreeKind, { notFound: string; event: 'ALWAYS_LOAD' | 'PREFERENCE' }> = {
   always_load: { notFound: 'Node not found', event: 'ALWAYS_LOAD' },
   preferences: { notFound: 'Preference not found', event: 'PREFERENCE' },
 };

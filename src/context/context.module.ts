@@ -9,11 +9,14 @@ import { AgentTreesRepository } from './agent-trees.repository';
 import { AgentTreesService } from './agent-trees.service';
 import { ContextController } from './context.controller';
 import { ContextManifests } from './context-manifests';
+import { ContextRepository } from './context.repository';
 import { ContextService } from './context.service';
 import { AgentContextTools } from './context.tools';
 import { HandoffsController } from './handoffs.controller';
+import { HandoffsRepository } from './handoffs.repository';
 import { HandoffsService } from './handoffs.service';
 import { SessionsController } from './sessions.controller';
+import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
 /** LucyAPI's agent-scoped half: always-load, memories, preferences, sessions, handoffs, context, boot. */
@@ -34,8 +37,11 @@ import { SessionsService } from './sessions.service';
     AgentTreesService,
     AgentMemoriesRepository,
     AgentMemoriesService,
+    SessionsRepository,
     SessionsService,
+    HandoffsRepository,
     HandoffsService,
+    ContextRepository,
     ContextManifests,
     ContextService,
   ],

@@ -18,7 +18,7 @@ import {
 /**
  * MCP argument classes: the REST bodies plus the path parts (`agent_name`,
  * `pkid`, ...), validated with the same rules and messages (ids as ParseId).
- * `agent_name` defaults to the caller.
+ * `agent_name` defaults to the caller, except for create_handoff's recipient.
  */
 
 const AGENT_NAME_RULE = 'agent_name must be a string of at most 64 characters';
@@ -80,8 +80,13 @@ export class ListHandoffsArgs extends AgentPageArgs {
   status?: HandoffStatus;
 }
 
+const RECIPIENT_RULE = 'agent_name (the recipient) must be an agent name of at most 64 characters';
+
+/** The recipient is the REST path's `{name}`: required, never defaulted to the caller (a handoff to yourself is no handoff). */
 export class CreateHandoffArgs extends CreateHandoffDto {
-  @AgentName() agent_name?: string;
+  @IsString({ message: RECIPIENT_RULE })
+  @MaxLength(64, { message: RECIPIENT_RULE })
+  agent_name: string;
 }
 
 export class SessionNotesArgs extends SessionNotesDto {

@@ -8,3 +8,9 @@ import { EntityManager } from 'typeorm';
 export async function lockForTransaction(em: EntityManager, scope: string, key: string): Promise<void> {
   await em.query(`SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [scope, key]);
 }
+
+/** lockForTransaction without waiting: false when another transaction holds the lock. */
+export async function tryLockForTransaction(em: EntityManager, scope: string, key: string): Promise<boolean> {
+  const [row]: { locked: boolean }[] = await em.query(`SELECT pg_try_advisory_xact_lock(hashtext($1), hashtext($2)) AS locked`, [scope, key]);
+  return row.locked;
+}

@@ -2,7 +2,6 @@ import { DynamicModule, Injectable, Module, OnModuleInit } from '@nestjs/common'
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, runMigrations } from './data-source';
-import { Sql } from './sql';
 
 @Injectable()
 class MigrationsOnBoot implements OnModuleInit {
@@ -19,9 +18,9 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       global: true,
-      imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(databaseUrl), retryAttempts: 3, retryDelay: 1000 })],
-      providers: [MigrationsOnBoot, Sql],
-      exports: [Sql],
+      // Entities are registered by their feature modules (TypeOrmModule.forFeature), so the database layer imports no feature.
+      imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(databaseUrl), autoLoadEntities: true, retryAttempts: 3, retryDelay: 1000 })],
+      providers: [MigrationsOnBoot],
     };
   }
 }

@@ -1,8 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import type { Pool } from 'pg';
-import { DataSource } from 'typeorm';
+import type { Pool, PoolClient } from 'pg';
+import type { EntityManager } from 'typeorm';
 
 /** A SQL expression placed as-is where a parameter would go (e.g. a value from a CTE). */
 export class SqlExpr {
@@ -21,31 +19,32 @@ export class Params {
   }
 }
 
+const statementNames = new Map<string, string>();
+
+/** A statement's prepared-statement name: derived from its text, so every connection agrees. */
+function nameOf(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = 'm_' + createHash('sha1').update(text).digest('hex').slice(0, 16);
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 /**
- * Hot-path statements straight on the pool, each prepared once per connection
- * (named after its text): planning is most of a short query's server time.
+ * Runs a hot-path statement as a named prepared statement (planned once per
+ * connection: planning is most of a short query's server time) on the
+ * connection of `em`: a transaction's manager runs it inside that transaction,
+ * the data source's manager on a pooled connection. There is no other way in,
+ * so a prepared statement cannot escape the transaction its caller is in.
  */
-@Injectable()
-export class Sql {
-  private readonly names = new Map<string, string>();
-
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
-
-  private get pool(): Pool {
-    return (this.db.driver as unknown as { master: Pool }).master;
+export async function preparedQuery<T>(em: EntityManager, text: string, params: Params): Promise<T[]> {
+  const config = { name: nameOf(text), text, values: params.values };
+  const runner = em.queryRunner;
+  if (runner) {
+    const client = (await runner.connect()) as PoolClient;
+    return (await client.query(config)).rows as T[];
   }
-
-  private nameOf(text: string): string {
-    let name = this.names.get(text);
-    if (!name) {
-      name = 'm_' + createHash('sha1').update(text).digest('hex').slice(0, 16);
-      this.names.set(text, name);
-    }
-    return name;
-  }
-
-  async query<T>(text: string, params: Params): Promise<T[]> {
-    const result = await this.pool.query({ name: this.nameOf(text), text, values: params.values });
-    return result.rows as T[];
-  }
+  const pool = (em.connection.driver as unknown as { master: Pool }).master;
+  return (await pool.query(config)).rows as T[];
 }

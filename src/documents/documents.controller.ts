@@ -1,11 +1,12 @@
-import { Controller, Get, Param, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { applyDecorators, Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Caller } from '../common/auth/actor';
 import { CurrentCaller, Public } from '../common/auth/access.decorators';
 import { ApiProblem } from '../common/http/problem.dto';
+import { ApiIdParam } from '../common/http/params.dto';
 import { ParseId, rowIdOf } from '../common/http/validation';
-import { DocumentKind } from './doc-links';
+import { DocumentKind } from '../common/doc-links';
 import { DocumentsService } from './documents.service';
 import { escapeHtml } from './render-text';
 
@@ -29,24 +30,45 @@ const invalidLinkPage = `<!DOCTYPE html><html lang="en"><head><meta charset="utf
 <body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto;"><h1>${escapeHtml(INVALID_LINK)}</h1>
 <p>Ask for a new link: project and wiki responses carry a fresh <code>document_url</code>.</p></body></html>`;
 
+const HTML_PAGE = { description: 'A self-contained HTML page', content: { 'text/html': { schema: { type: 'string' } } } };
+
+/** The path id and query of a signed document link: any value that does not verify answers the 403 page. */
+const ApiSignedLink = (kind: DocumentKind) =>
+  applyDecorators(
+    ApiParam({
+      name: 'id',
+      description: `The ${kind} id, as in its document_url`,
+      schema: { type: 'string', pattern: '^[0-9]{1,10}$' },
+    }),
+    ApiQuery({ name: 'exp', required: true, type: 'string', description: 'Expiry of the link, in Unix seconds, as in the document_url' }),
+    ApiQuery({ name: 'sig', required: true, type: 'string', description: 'Signature of the link, as in the document_url' }),
+    ApiResponse({
+      status: 403,
+      description: "The link has expired or isn't valid (an HTML page)",
+      content: { 'text/html': { schema: { type: 'string' } } },
+    }),
+  );
+
 @ApiTags('documents')
 @Controller()
 export class DocumentsController {
   constructor(private readonly documents: DocumentsService) {}
 
   @Get('projects/:id/document')
-  @ApiOperation({ summary: 'The project as a self-contained HTML document (read access)' })
+  @ApiOperation({ operationId: 'getProjectDocument', summary: 'The project as a self-contained HTML document (read access)' })
   @ApiProduces('text/html')
-  @ApiOkResponse({ description: 'A self-contained HTML page', content: { 'text/html': { schema: { type: 'string' } } } })
+  @ApiIdParam('id', 'The project (project_id)')
+  @ApiOkResponse(HTML_PAGE)
   @ApiProblem(404, 'Project not found')
   async project(@CurrentCaller() caller: Caller, @Param('id', ParseId) id: number, @Res() res: Response) {
     sendHtml(res, 200, await this.documents.forReader(caller.userId, 'project', id));
   }
 
   @Get('wikis/:id/document')
-  @ApiOperation({ summary: 'The wiki as a self-contained HTML document (read access)' })
+  @ApiOperation({ operationId: 'getWikiDocument', summary: 'The wiki as a self-contained HTML document (read access)' })
   @ApiProduces('text/html')
-  @ApiOkResponse({ description: 'A self-contained HTML page', content: { 'text/html': { schema: { type: 'string' } } } })
+  @ApiIdParam('id', 'The wiki (wiki_id)')
+  @ApiOkResponse(HTML_PAGE)
   @ApiProblem(404, 'Wiki not found')
   async wiki(@CurrentCaller() caller: Caller, @Param('id', ParseId) id: number, @Res() res: Response) {
     sendHtml(res, 200, await this.documents.forReader(caller.userId, 'wiki', id));
@@ -54,20 +76,26 @@ export class DocumentsController {
 
   @Get('doc/projects/:id')
   @Public()
-  @ApiOperation({ summary: "A project's document behind a signed link (a project's document_url); 403 page when expired or not valid" })
+  @ApiOperation({
+    operationId: 'getSignedProjectDocument',
+    summary: "A project's document behind a signed link (a project's document_url); 403 page when expired or not valid",
+  })
   @ApiProduces('text/html')
-  @ApiOkResponse({ description: 'A self-contained HTML page', content: { 'text/html': { schema: { type: 'string' } } } })
-  @ApiQuery({ name: 'exp', required: true }) @ApiQuery({ name: 'sig', required: true })
+  @ApiOkResponse(HTML_PAGE)
+  @ApiSignedLink('project')
   async signedProject(@Param('id') id: string, @Query('exp') exp: unknown, @Query('sig') sig: unknown, @Res() res: Response) {
     await this.signed(res, 'project', id, exp, sig);
   }
 
   @Get('doc/wikis/:id')
   @Public()
-  @ApiOperation({ summary: "A wiki's document behind a signed link (a wiki's document_url); 403 page when expired or not valid" })
+  @ApiOperation({
+    operationId: 'getSignedWikiDocument',
+    summary: "A wiki's document behind a signed link (a wiki's document_url); 403 page when expired or not valid",
+  })
   @ApiProduces('text/html')
-  @ApiOkResponse({ description: 'A self-contained HTML page', content: { 'text/html': { schema: { type: 'string' } } } })
-  @ApiQuery({ name: 'exp', required: true }) @ApiQuery({ name: 'sig', required: true })
+  @ApiOkResponse(HTML_PAGE)
+  @ApiSignedLink('wiki')
   async signedWiki(@Param('id') id: string, @Query('exp') exp: unknown, @Query('sig') sig: unknown, @Res() res: Response) {
     await this.signed(res, 'wiki', id, exp, sig);
   }

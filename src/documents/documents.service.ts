@@ -2,23 +2,24 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppError } from '../common/errors/app-error';
-import { ObjectAccess, OBJECTS, READ } from '../knowledge/object-access';
-import { SECTION_TAGS } from '../knowledge/wikis.service';
-import { DocLinks, DocumentKind } from './doc-links';
-import { DocumentSection, renderDocument } from './render-document';
+import { ObjectAccess, OBJECTS } from '../knowledge/object-access';
+import { DocLinks, DocumentKind } from '../common/doc-links';
+import { DocumentsRepository } from './documents.repository';
+import { renderDocument } from './render-document';
 
 /** Projects and wikis as self-contained HTML documents: for a reader with access, or behind a signed link. */
 @Injectable()
 export class DocumentsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly documents: DocumentsRepository,
     private readonly access: ObjectAccess,
     private readonly links: DocLinks,
   ) {}
 
   /** The document of an object the user may read (404 otherwise). */
   async forReader(userId: string, kind: DocumentKind, id: number): Promise<string> {
-    await this.access.require(this.db.manager, userId, kind, id, READ);
+    await this.access.require(this.db.manager, userId, kind, id, 'read');
     const html = await this.render(kind, id);
     if (html === null) throw AppError.notFound(OBJECTS[kind].notFound);
     return html;
@@ -26,35 +27,23 @@ export class DocumentsService {
 
   /** The document behind a signed link; null when the link is not valid (tampered, expired, other object). */
   async forLink(kind: DocumentKind, id: number, exp: unknown, sig: unknown): Promise<string | null> {
-    const o = OBJECTS[kind];
-    const [row] = await this.db.query(`SELECT user_id FROM ${o.table} WHERE ${o.idColumn} = $1`, [id]);
-    if (!row || !this.links.verify(kind, id, row.user_id, exp, sig)) return null;
+    const owner = await this.documents.ownerOf(this.db.manager, kind, id);
+    if (!owner || !this.links.verify(kind, id, owner, exp, sig)) return null;
     return this.render(kind, id);
   }
 
   private async render(kind: DocumentKind, id: number): Promise<string | null> {
+    const em = this.db.manager;
     const generatedAt = new Date();
     if (kind === 'project') {
-      const [project] = await this.db.query(
-        `SELECT p.title, p.description, st.label FROM projects p JOIN project_statuses st ON st.status_id = p.status_id
-          WHERE p.project_id = $1`,
-        [id],
-      );
+      const project = await this.documents.project(em, id);
       if (!project) return null;
-      const sections: DocumentSection[] = await this.db.query(
-        `SELECT section_id, parent_id, title, description, file_path FROM project_sections WHERE project_id = $1`,
-        [id],
-      );
+      const sections = await this.documents.projectSections(em, id);
       return renderDocument({ title: project.title, description: project.description, meta: `Status: ${project.label}`, sections, generatedAt });
     }
-    const [wiki] = await this.db.query(`SELECT title, description FROM wikis WHERE wiki_id = $1`, [id]);
+    const wiki = await this.documents.wiki(em, id);
     if (!wiki) return null;
-    const sections: DocumentSection[] = await this.db.query(
-      `SELECT s.section_id, s.parent_id, s.title, s.description, s.updated_at,
-              ${SECTION_TAGS('s')}
-         FROM wiki_sections s WHERE s.wiki_id = $1`,
-      [id],
-    );
+    const sections = await this.documents.wikiSections(em, id);
     return renderDocument({ title: wiki.title, description: wiki.description, sections, generatedAt });
   }
 }

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, IsNull, MoreThan } from 'typeorm';
-import { Params } from '../database/sql';
+import { auditInsertSql } from '../audit/audit-events.repository';
+import type { Actor } from '../common/auth/actor';
+import { Params, preparedQuery, SqlExpr } from '../database/sql';
+import { MemorySelection, SelectedMemoryRow, selectForMergeSql } from '../memories/scoped-memories.repository';
 import type { PurposeClass, Scope } from '../policy/policy.constants';
 import { ReadGrantEntity } from './read-grant.entity';
 
@@ -19,15 +22,51 @@ export interface NewGrant {
 /** Data access for read grants; every method takes the tenant explicitly. */
 @Injectable()
 export class ReadGrantsRepository {
-  /** INSERT one grant, RETURNING id, expires_at (a fragment, so a read can be one statement). */
-  insertSql(p: Params, userId: string, g: NewGrant): string {
-    return `INSERT INTO read_grants (user_id, token_hash, subject, scope, domain, purpose, purpose_class, max_age_days,
-                                     agent_id, created_at, expires_at)
-            SELECT ${p.add(userId)}, ${p.add(g.tokenHash)}, ${p.add(g.subject)}, ${p.add(g.scope)}, ${p.add(g.domain)},
-                   ${p.add(g.purpose)}, ${p.add(g.purposeClass)}, ${p.add(g.maxAgeDays)}::int, ${p.add(g.agentId)},
-                   t, t + make_interval(hours => ${p.add(g.ttlHours)}::int)
-              FROM date_trunc('milliseconds', now()) AS t
-            RETURNING id, expires_at`;
+  /**
+   * A read in one statement (atomic, one round trip): selects the memories the
+   * merge will see, issues the grant and records MEMORY_READ with both.
+   */
+  async selectAndGrant(
+    em: EntityManager,
+    actor: Actor,
+    userId: string,
+    selection: MemorySelection,
+    g: NewGrant,
+  ): Promise<{ memories: SelectedMemoryRow[]; expiresAt: Date }> {
+    const p = new Params();
+    const picked = selectForMergeSql(p, userId, selection);
+    const grant = `INSERT INTO read_grants (user_id, token_hash, subject, scope, domain, purpose, purpose_class, max_age_days,
+                                            agent_id, created_at, expires_at)
+                   SELECT ${p.add(userId)}, ${p.add(g.tokenHash)}, ${p.add(g.subject)}, ${p.add(g.scope)}, ${p.add(g.domain)},
+                          ${p.add(g.purpose)}, ${p.add(g.purposeClass)}, ${p.add(g.maxAgeDays)}::int, ${p.add(g.agentId)},
+                          t, t + make_interval(hours => ${p.add(g.ttlHours)}::int)
+                     FROM date_trunc('milliseconds', now()) AS t
+                   RETURNING id, expires_at`;
+    const audit = auditInsertSql(
+      actor,
+      {
+        userId,
+        eventType: 'MEMORY_READ',
+        subject: g.subject,
+        scope: g.scope,
+        domain: g.domain,
+        purpose: g.purpose,
+        purposeClass: g.purposeClass,
+        memoryIds: new SqlExpr('(SELECT array_agg(id ORDER BY created_at DESC, id DESC) FROM picked)'),
+        grantId: new SqlExpr('(SELECT id FROM granted)'),
+      },
+      p,
+    );
+    const rows = await preparedQuery<SelectedMemoryRow & { grant_expires_at: Date | null }>(
+      em,
+      `WITH picked AS (${picked}), granted AS (${grant}), audit AS (${audit})
+       SELECT id, created_ms, value_shape, value_json, NULL::timestamptz AS grant_expires_at FROM picked
+       UNION ALL
+       SELECT id, NULL, NULL, NULL, expires_at FROM granted`,
+      p,
+    );
+    const grantRow = rows.find((r) => r.grant_expires_at !== null)!;
+    return { memories: rows.filter((r) => r !== grantRow), expiresAt: grantRow.grant_expires_at! };
   }
 
   /**
@@ -39,6 +78,11 @@ export class ReadGrantsRepository {
       where: { userId, tokenHash },
       lock: { mode: lock === 'share' ? 'pessimistic_read' : 'pessimistic_write' },
     });
+  }
+
+  /** A grant by its id (as GET /memory/grants lists it), locked for a revoke. */
+  findById(em: EntityManager, userId: string, id: string) {
+    return em.findOne(ReadGrantEntity, { where: { userId, id }, lock: { mode: 'pessimistic_write' } });
   }
 
   async revoke(em: EntityManager, id: string, reason: string): Promise<Date> {

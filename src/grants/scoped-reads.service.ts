@@ -4,18 +4,19 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { AgentCall } from '../common/auth/actor';
 import { AppError } from '../common/errors/app-error';
+import { validationFailed } from '../common/http/validation';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { generateToken, sha256Hex } from '../identity/credentials';
-import { Params, Sql, SqlExpr } from '../database/sql';
-import { MemoriesService } from '../memories/memories.service';
+import { generateToken, sha256Hex } from '../common/credentials';
+import { ScopedMemoriesService } from '../memories/scoped-memories.service';
 import { mergeMemories } from '../memories/merge';
-import { ScopedMemoriesRepository, SelectedMemoryRow, toMergeInput } from '../memories/scoped-memories.repository';
+import { toMergeInput } from '../memories/scoped-memories.repository';
 import { PolicyService, ReadAuthorization } from '../policy/policy.service';
-import { GrantListDto, ReadMemoryDto, ReadResultDto, RevokedCountDto, RevokedDto } from './grant.dto';
-import { toGrant } from './grant.views';
+import { GrantListDto, ReadMemoryDto, ReadResultDto, RevokedCountDto, RevokedDto, RevokeGrantDto } from './scoped-reads.dto';
+import { toGrant } from './read-grants.views';
 import { ReadGrantsRepository } from './read-grants.repository';
 
 export const TOKEN_NOT_FOUND = 'Revocation token not found';
+export const GRANT_NOT_FOUND = 'Grant not found';
 export const REVOKED = 'REVOKED';
 
 /**
@@ -27,68 +28,56 @@ export const REVOKED = 'REVOKED';
 export class ScopedReadsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly memories: MemoriesService,
-    private readonly memoryRows: ScopedMemoriesRepository,
+    private readonly memories: ScopedMemoriesService,
     private readonly grants: ReadGrantsRepository,
-    private readonly sql: Sql,
     private readonly policy: PolicyService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** A read the policy allowed (the authorization comes from PolicyService). */
   /**
-   * A read the policy allowed (the authorization comes from PolicyService). The
-   * selection, the new grant and the MEMORY_READ event are one statement: atomic,
-   * one round trip; the merge then runs on the selected rows.
+   * The policy's decision on a read, for REST (PolicyInterceptor, before the
+   * controller) and MCP alike: the one place a read meets the purpose policy.
+   */
+  authorize(call: AgentCall, input: ReadMemoryDto): Promise<ReadAuthorization> {
+    return this.policy.authorizeRead(call, {
+      subject: input.user_id,
+      scope: input.scope,
+      domain: input.domain ?? null,
+      purpose: input.purpose ?? null,
+      purposeClass: input.purpose_class,
+    });
+  }
+
+  /**
+   * A read the policy allowed (the authorization comes from authorize()). The
+   * selection, the new grant and the MEMORY_READ event are one statement
+   * (ReadGrantsRepository.selectAndGrant); the merge then runs on the selected rows.
    */
   async read(call: AgentCall, authorization: ReadAuthorization, input: ReadMemoryDto): Promise<ReadResultDto> {
     const userId = call.caller.userId;
     const domain = input.domain ?? null;
     const maxAgeDays = input.max_age_days ?? null;
     const token = generateToken();
-    const p = new Params();
-    const picked = this.memoryRows.selectForMergeSql(
-      p,
+    const read = await this.grants.selectAndGrant(
+      this.db.manager,
+      call.actor,
       userId,
       this.memories.selection({ subject: input.user_id, scope: authorization.scope, domain, maxAgeDays }),
-    );
-    const grant = this.grants.insertSql(p, userId, {
-      tokenHash: sha256Hex(token),
-      subject: input.user_id,
-      scope: authorization.scope,
-      domain,
-      purpose: authorization.purpose,
-      purposeClass: authorization.purposeClass,
-      maxAgeDays,
-      agentId: call.caller.agentId,
-      ttlHours: this.config.grantTtlHours,
-    });
-    const audit = this.audit.insertSql(
-      call.actor,
       {
-        userId,
-        eventType: 'MEMORY_READ',
+        tokenHash: sha256Hex(token),
         subject: input.user_id,
         scope: authorization.scope,
         domain,
         purpose: authorization.purpose,
         purposeClass: authorization.purposeClass,
-        memoryIds: new SqlExpr('(SELECT array_agg(id ORDER BY created_at DESC, id DESC) FROM picked)'),
-        grantId: new SqlExpr('(SELECT id FROM granted)'),
+        maxAgeDays,
+        agentId: call.caller.agentId,
+        ttlHours: this.config.grantTtlHours,
       },
-      p,
     );
-    const rows = await this.sql.query<SelectedMemoryRow & { grant_expires_at: Date | null }>(
-      `WITH picked AS (${picked}), granted AS (${grant}), audit AS (${audit})
-       SELECT id, created_ms, value_shape, value_json, NULL::timestamptz AS grant_expires_at FROM picked
-       UNION ALL
-       SELECT id, NULL, NULL, NULL, expires_at FROM granted`,
-      p,
-    );
-    const grantRow = rows.find((r) => r.grant_expires_at !== null)!;
-    const merged = mergeMemories(authorization.scope, rows.filter((r) => r !== grantRow).map(toMergeInput));
-    return { ...merged, revocation_token: token, expires_at: grantRow.grant_expires_at! };
+    const merged = mergeMemories(authorization.scope, read.memories.map(toMergeInput));
+    return { ...merged, revocation_token: token, expires_at: read.expiresAt };
   }
 
   /**
@@ -147,12 +136,22 @@ export class ScopedReadsService {
     return outcome.result;
   }
 
-  /** Revokes a grant; unknown and already revoked tokens are indistinguishable (404). */
-  async revoke(call: AgentCall, token: string): Promise<RevokedDto> {
+  /**
+   * Revokes a grant, named by its token or by its id. Unknown (or another
+   * tenant's) is a 404; one already revoked is a 409 saying since when.
+   */
+  async revoke(call: AgentCall, which: RevokeGrantDto): Promise<RevokedDto> {
+    if (which.revocation_token !== undefined && which.grant_id !== undefined) {
+      throw validationFailed([{ field: 'grant_id', message: 'Give revocation_token or grant_id, not both' }]);
+    }
     const userId = call.caller.userId;
     return this.db.transaction(async (em) => {
-      const grant = await this.grants.findByToken(em, userId, sha256Hex(token), 'update');
-      if (!grant || grant.revokedAt) throw AppError.notFound(TOKEN_NOT_FOUND);
+      const grant =
+        which.grant_id !== undefined
+          ? await this.grants.findById(em, userId, which.grant_id.toLowerCase())
+          : await this.grants.findByToken(em, userId, sha256Hex(which.revocation_token!), 'update');
+      if (!grant) throw AppError.notFound(which.grant_id !== undefined ? GRANT_NOT_FOUND : TOKEN_NOT_FOUND);
+      if (grant.revokedAt) throw AppError.conflict(`Grant already revoked at ${grant.revokedAt.toISOString()}`);
       const revokedAt = await this.grants.revoke(em, grant.id, 'user_requested');
       await this.audit.record(em, call.actor, {
         userId,

@@ -4,6 +4,7 @@ import type { Actor } from '../common/auth/actor';
 import { AdminOnly, RequestActor } from '../common/auth/access.decorators';
 import { PageQueryDto } from '../common/http/paging';
 import { ParseUuid } from '../common/http/validation';
+import { ApiUuidParam } from '../common/http/params.dto';
 import { ApiProblem } from '../common/http/problem.dto';
 import {
   AgentListDto,
@@ -31,7 +32,7 @@ export class AdminController {
   ) {}
 
   @Post('users')
-  @ApiOperation({ summary: 'Create a user (tenant)' })
+  @ApiOperation({ operationId: 'createUser', summary: 'Create a user (tenant)' })
   @ApiCreatedResponse({ type: UserDto })
   @ApiProblem(409, 'A user with this name already exists')
   createUser(@Body() body: CreateUserDto, @RequestActor() actor: Actor): Promise<UserDto> {
@@ -39,7 +40,7 @@ export class AdminController {
   }
 
   @Get('users')
-  @ApiOperation({ summary: 'List users, by name' })
+  @ApiOperation({ operationId: 'listUsers', summary: 'List users, by name' })
   @ApiOkResponse({ type: UserListDto })
   listUsers(@Query() page: PageQueryDto): Promise<UserListDto> {
     return this.users.list(page);
@@ -47,7 +48,8 @@ export class AdminController {
 
   @Delete('users/:id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Erase a user and everything they own (agents, keys, data, audit trail)' })
+  @ApiOperation({ operationId: 'deleteUser', summary: 'Erase a user and everything they own (agents, keys, data, audit trail)' })
+  @ApiUuidParam('id', 'The user')
   @ApiNoContentResponse({ description: 'Erased' })
   @ApiProblem(404, 'User not found')
   async deleteUser(@Param('id', ParseUuid) id: string, @RequestActor() actor: Actor): Promise<void> {
@@ -55,7 +57,8 @@ export class AdminController {
   }
 
   @Post('users/:id/agents')
-  @ApiOperation({ summary: 'Create an agent for a user, with its first key (shown once)' })
+  @ApiOperation({ operationId: 'createAgent', summary: 'Create an agent for a user, with its first key (shown once)' })
+  @ApiUuidParam('id', 'The user the agent belongs to')
   @ApiCreatedResponse({ type: CreatedAgentDto })
   @ApiProblem(404, 'User not found')
   @ApiProblem(409, 'An agent with this name already exists')
@@ -68,7 +71,8 @@ export class AdminController {
   }
 
   @Get('users/:id/agents')
-  @ApiOperation({ summary: "List a user's agents and their keys (never key material)" })
+  @ApiOperation({ operationId: 'listAgents', summary: "List a user's agents and their keys (never key material)" })
+  @ApiUuidParam('id', 'The user')
   @ApiOkResponse({ type: AgentListDto })
   @ApiProblem(404, 'User not found')
   listAgents(@Param('id', ParseUuid) userId: string): Promise<AgentListDto> {
@@ -77,7 +81,8 @@ export class AdminController {
 
   @Delete('agents/:id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete an agent, its keys and its data' })
+  @ApiOperation({ operationId: 'deleteAgent', summary: 'Delete an agent, its keys and its data' })
+  @ApiUuidParam('id', 'The agent')
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblem(404, 'Agent not found')
   async deleteAgent(@Param('id', ParseUuid) id: string, @RequestActor() actor: Actor): Promise<void> {
@@ -85,7 +90,8 @@ export class AdminController {
   }
 
   @Post('agents/:id/keys')
-  @ApiOperation({ summary: 'Issue another key for an agent (for rotation without downtime)' })
+  @ApiOperation({ operationId: 'createAgentKey', summary: 'Issue another key for an agent (for rotation without downtime)' })
+  @ApiUuidParam('id', 'The agent')
   @ApiCreatedResponse({ type: CreatedKeyDto })
   @ApiProblem(404, 'Agent not found')
   createKey(
@@ -98,7 +104,9 @@ export class AdminController {
 
   @Delete('agents/:id/keys/:keyId')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Revoke a key; it fails at once' })
+  @ApiOperation({ operationId: 'revokeAgentKey', summary: 'Revoke a key; it fails at once' })
+  @ApiUuidParam('id', 'The agent the key belongs to')
+  @ApiUuidParam('keyId', 'The key (key_id or a listed key id)')
   @ApiNoContentResponse({ description: 'Revoked (revoking again changes nothing)' })
   @ApiProblem(404, 'Key not found')
   async revokeKey(

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { PageDto } from '../common/http/paging';
 import { IsTimeZone } from '../common/time-zone.validator';
-import { NAME_PATTERN, NAME_RULE, normalizeName } from './names';
+import { NAME_PATTERN, NAME_RULE, normalizeName } from '../common/names';
 
 export class CreateUserDto {
   @ApiProperty({ example: 'rick', description: `User name: ${NAME_RULE}. Stored lowercase.` })
@@ -11,13 +12,18 @@ export class CreateUserDto {
   @Matches(NAME_PATTERN, { message: `name must be ${NAME_RULE}` })
   name: string;
 
-  @ApiPropertyOptional({ example: 'rick@example.com', nullable: true })
+  @ApiPropertyOptional({ example: 'rick@example.com', nullable: true, type: String, maxLength: 320, description: 'E-mail address; absent or null: none' })
   @IsOptional()
   @IsEmail({}, { message: 'email must be an e-mail address' })
   @MaxLength(320)
   email?: string | null;
 
-  @ApiPropertyOptional({ example: 'America/Denver', description: 'IANA time zone; default DEFAULT_TIMEZONE.' })
+  @ApiPropertyOptional({
+    example: 'America/Denver',
+    nullable: true,
+    type: String,
+    description: 'IANA time zone; absent or null: DEFAULT_TIMEZONE.',
+  })
   @IsOptional()
   @IsTimeZone()
   timezone?: string | null;
@@ -32,7 +38,7 @@ export class CreateAgentDto {
 }
 
 export class CreateKeyDto {
-  @ApiPropertyOptional({ example: 'laptop', maxLength: 200, nullable: true })
+  @ApiPropertyOptional({ example: 'laptop', maxLength: 200, nullable: true, type: String, description: 'What the key is for (shown in listings)' })
   @IsOptional()
   @IsString()
   @MaxLength(200)
@@ -47,11 +53,8 @@ export class UserDto {
   @ApiProperty({ format: 'date-time' }) created_at: Date;
 }
 
-export class UserListDto {
+export class UserListDto extends PageDto {
   @ApiProperty({ type: [UserDto] }) users: UserDto[];
-  @ApiProperty({ example: 1 }) total: number;
-  @ApiProperty({ example: 200 }) limit: number;
-  @ApiProperty({ example: 0 }) offset: number;
 }
 
 export class AgentKeyDto {

@@ -4,24 +4,16 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Actor, Caller } from '../common/auth/actor';
 import { AppError } from '../common/errors/app-error';
+import { generateAgentKey, sha256Hex } from '../common/credentials';
 import { AgentKeyCache, CachedKey } from './agent-key-cache';
-import { AgentKeyEntity } from './agent-key.entity';
+import { AgentKeysRepository } from './agent-keys.repository';
 import { AgentEntity } from './agent.entity';
-import { generateAgentKey, sha256Hex } from './credentials';
+import { AgentsRepository } from './agents.repository';
 
 /** last_used_at / last_seen_at are written at most this often per key and instance. */
 const TOUCH_INTERVAL_MS = 60_000;
 /** Longer strings cannot be keys; they are refused before hashing. */
 const MAX_KEY_LENGTH = 256;
-
-interface KeyRow {
-  key_id: string;
-  agent_id: string;
-  agent_name: string;
-  user_id: string;
-  user_name: string;
-  timezone: string;
-}
 
 @Injectable()
 export class AgentKeysService {
@@ -29,13 +21,15 @@ export class AgentKeysService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly keys: AgentKeysRepository,
+    private readonly agents: AgentsRepository,
     private readonly audit: AuditService,
     private readonly cache: AgentKeyCache,
   ) {}
 
   async issue(agentId: string, label: string | null, actor: Actor): Promise<{ id: string; api_key: string }> {
     return this.db.transaction(async (em) => {
-      const agent = await em.findOneBy(AgentEntity, { id: agentId });
+      const agent = await this.agents.get(em, agentId);
       if (!agent) throw AppError.notFound('Agent not found');
       return this.issueWith(em, agent, label, actor);
     });
@@ -49,7 +43,7 @@ export class AgentKeysService {
     actor: Actor,
   ): Promise<{ id: string; api_key: string }> {
     const apiKey = generateAgentKey();
-    const key = await em.save(em.create(AgentKeyEntity, { agentId: agent.id, keyHash: sha256Hex(apiKey), label }));
+    const key = await this.keys.insert(em, agent.id, sha256Hex(apiKey), label);
     await this.audit.record(em, actor, {
       userId: agent.userId,
       eventType: 'KEY_CREATE',
@@ -62,11 +56,11 @@ export class AgentKeysService {
   /** Revokes a key; it fails on this instance at once. Revoking twice keeps the first time. */
   async revoke(agentId: string, keyId: string, actor: Actor): Promise<void> {
     await this.db.transaction(async (em) => {
-      const agent = await em.findOneBy(AgentEntity, { id: agentId });
-      const key = agent && (await em.findOneBy(AgentKeyEntity, { id: keyId, agentId }));
+      const agent = await this.agents.get(em, agentId);
+      const key = agent && (await this.keys.get(em, agentId, keyId));
       if (!agent || !key) throw AppError.notFound('Key not found');
       if (key.revokedAt) return;
-      await em.update(AgentKeyEntity, { id: keyId }, { revokedAt: () => 'now()' });
+      await this.keys.revoke(em, agentId, keyId);
       await this.audit.record(em, actor, {
         userId: agent.userId,
         eventType: 'KEY_REVOKE',
@@ -84,16 +78,7 @@ export class AgentKeysService {
     let entry = this.cache.get(hash);
     if (!entry) {
       const generation = this.cache.currentGeneration();
-      const rows: KeyRow[] = await this.db.query(
-        `SELECT k.id AS key_id, a.id AS agent_id, a.name AS agent_name,
-                u.id AS user_id, u.name AS user_name, u.timezone
-           FROM agent_keys k
-           JOIN agents a ON a.id = k.agent_id
-           JOIN users u ON u.id = a.user_id
-          WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
-        [hash],
-      );
-      const row = rows[0];
+      const row = await this.keys.findLive(this.db.manager, hash);
       if (!row) throw AppError.unauthorized('Invalid API key');
       entry = {
         caller: {
@@ -117,11 +102,7 @@ export class AgentKeysService {
     if (now - entry.touchedAt < TOUCH_INTERVAL_MS) return;
     entry.touchedAt = now;
     try {
-      await this.db.query(
-        `WITH k AS (UPDATE agent_keys SET last_used_at = now() WHERE id = $1)
-         UPDATE agents SET last_seen_at = now() WHERE id = $2`,
-        [entry.caller.keyId, entry.caller.agentId],
-      );
+      await this.keys.touch(this.db.manager, entry.caller.agentId, entry.caller.keyId);
     } catch (err) {
       // Bookkeeping only: a failed write must not fail the request.
       this.logger.warn({ err }, 'Could not record key use');

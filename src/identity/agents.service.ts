@@ -1,21 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Actor } from '../common/auth/actor';
 import { AppError } from '../common/errors/app-error';
 import { AgentKeyCache } from './agent-key-cache';
-import { AgentKeyEntity } from './agent-key.entity';
+import { AgentKeysRepository } from './agent-keys.repository';
 import { AgentKeysService } from './agent-keys.service';
 import { AgentEntity } from './agent.entity';
+import { AgentsRepository } from './agents.repository';
 import { AgentListDto, CreatedAgentDto } from './admin.dto';
 import { toAgentView } from './identity.views';
-import { UserEntity } from './user.entity';
+import { UsersRepository } from './users.repository';
 
 @Injectable()
 export class AgentsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly agents: AgentsRepository,
+    private readonly users: UsersRepository,
+    private readonly keyRows: AgentKeysRepository,
     private readonly audit: AuditService,
     private readonly keys: AgentKeysService,
     private readonly keyCache: AgentKeyCache,
@@ -24,9 +28,9 @@ export class AgentsService {
   /** Creates an agent for a user together with its first key. */
   async create(userId: string, name: string, actor: Actor): Promise<CreatedAgentDto> {
     return this.db.transaction(async (em) => {
-      const user = await em.findOneBy(UserEntity, { id: userId });
+      const user = await this.users.get(em, userId);
       if (!user) throw AppError.notFound('User not found');
-      const agent = await em.save(em.create(AgentEntity, { userId, name }));
+      const agent = await this.agents.insert(em, userId, name);
       await this.audit.record(em, actor, {
         userId,
         eventType: 'AGENT_CREATE',
@@ -39,26 +43,22 @@ export class AgentsService {
   }
 
   async listForUser(userId: string): Promise<AgentListDto> {
-    const user = await this.db.getRepository(UserEntity).findOneBy({ id: userId });
+    const em = this.db.manager;
+    const user = await this.users.get(em, userId);
     if (!user) throw AppError.notFound('User not found');
-    const agents = await this.db.getRepository(AgentEntity).find({ where: { userId }, order: { name: 'ASC' } });
-    const keys = agents.length
-      ? await this.db.getRepository(AgentKeyEntity).find({
-          where: { agentId: In(agents.map((a) => a.id)) },
-          order: { createdAt: 'ASC' },
-        })
-      : [];
+    const agents = await this.agents.listForUser(em, userId);
+    const keys = agents.length ? await this.keyRows.listForAgents(em, agents.map((a) => a.id)) : [];
     return { agents: agents.map((a) => toAgentView(a, keys.filter((k) => k.agentId === a.id))) };
   }
 
   async get(id: string): Promise<AgentEntity> {
-    const agent = await this.db.getRepository(AgentEntity).findOneBy({ id });
+    const agent = await this.agents.get(this.db.manager, id);
     if (!agent) throw AppError.notFound('Agent not found');
     return agent;
   }
 
   async getByName(name: string): Promise<AgentEntity> {
-    const agent = await this.db.getRepository(AgentEntity).findOneBy({ name: name.toLowerCase() });
+    const agent = await this.agents.getByName(this.db.manager, name.toLowerCase());
     if (!agent) throw AppError.notFound(`Agent '${name}' not found`);
     return agent;
   }
@@ -66,9 +66,9 @@ export class AgentsService {
   /** Deletes the agent, its keys and everything it owns (by cascade). */
   async remove(id: string, actor: Actor): Promise<void> {
     await this.db.transaction(async (em) => {
-      const agent = await em.findOneBy(AgentEntity, { id });
+      const agent = await this.agents.get(em, id);
       if (!agent) throw AppError.notFound('Agent not found');
-      await em.delete(AgentEntity, { id });
+      await this.agents.remove(em, id);
       await this.audit.record(em, actor, {
         userId: agent.userId,
         eventType: 'AGENT_DELETE',

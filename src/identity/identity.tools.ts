@@ -12,7 +12,9 @@ export class IdentityTools {
 
   @Tool({
     name: 'whoami',
-    description: 'The agent and user your key belongs to (ids, names, timezone).',
+    description:
+      'Which agent and user your key belongs to, e.g. to check which key a connection uses. Returns {agent: {id, ' +
+      'name}, user: {id, name, timezone}}.',
     parameters: WhoamiParams.advertised,
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   })

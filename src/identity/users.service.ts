@@ -12,6 +12,7 @@ import { AgentKeyCache } from './agent-key-cache';
 import { UserDto, UserListDto } from './admin.dto';
 import { toUserView } from './identity.views';
 import { UserEntity } from './user.entity';
+import { UsersRepository } from './users.repository';
 
 export interface CreateUserInput {
   name: string;
@@ -23,6 +24,7 @@ export interface CreateUserInput {
 export class UsersService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly users: UsersRepository,
     private readonly audit: AuditService,
     private readonly keyCache: AgentKeyCache,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -34,31 +36,25 @@ export class UsersService {
       throw AppError.validation(`timezone ${TIME_ZONE_RULE}`, [{ field: 'timezone', message: TIME_ZONE_RULE }]);
     }
     return this.db.transaction(async (em) => {
-      const user = await em.save(
-        em.create(UserEntity, { name: input.name, email: input.email ?? null, timezone }),
-      );
+      const user = await this.users.insert(em, { name: input.name, email: input.email ?? null, timezone });
       await this.audit.record(em, actor, { userId: user.id, eventType: 'USER_CREATE', subject: user.name });
       return toUserView(user);
     });
   }
 
   async list(page: PageQuery): Promise<UserListDto> {
-    const [rows, total] = await this.db.getRepository(UserEntity).findAndCount({
-      order: { name: 'ASC' },
-      take: page.limit,
-      skip: page.offset,
-    });
+    const [rows, total] = await this.users.page(this.db.manager, page);
     return { users: rows.map(toUserView), total, limit: page.limit, offset: page.offset };
   }
 
   async get(id: string): Promise<UserEntity> {
-    const user = await this.db.getRepository(UserEntity).findOneBy({ id });
+    const user = await this.users.get(this.db.manager, id);
     if (!user) throw AppError.notFound('User not found');
     return user;
   }
 
   async getByName(name: string): Promise<UserEntity> {
-    const user = await this.db.getRepository(UserEntity).findOneBy({ name: name.toLowerCase() });
+    const user = await this.users.getByName(this.db.manager, name.toLowerCase());
     if (!user) throw AppError.notFound(`User '${name}' not found`);
     return user;
   }
@@ -66,10 +62,10 @@ export class UsersService {
   /** Erases the user, everything they own (by cascade) and their tenant's audit trail. */
   async remove(id: string, actor: Actor): Promise<void> {
     await this.db.transaction(async (em) => {
-      const user = await em.findOne(UserEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      const user = await this.users.lockForDelete(em, id);
       if (!user) throw AppError.notFound('User not found');
       await this.audit.eraseTenant(em, id);
-      await em.delete(UserEntity, { id });
+      await this.users.remove(em, id);
       await this.audit.record(em, actor, {
         userId: null,
         eventType: 'USER_DELETE',

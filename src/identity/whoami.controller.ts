@@ -8,7 +8,7 @@ import { whoami, WhoamiDto } from './whoami';
 @Controller('whoami')
 export class WhoamiController {
   @Get()
-  @ApiOperation({ summary: 'The agent and user the presented key belongs to' })
+  @ApiOperation({ operationId: 'getWhoami', summary: 'The agent and user the presented key belongs to' })
   @ApiOkResponse({ type: WhoamiDto })
   get(@CurrentCaller() caller: Caller): WhoamiDto {
     return whoami(caller);

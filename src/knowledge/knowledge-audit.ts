@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import type { AuditEventType } from '../audit/audit-event-types';
 import { AuditService } from '../audit/audit.service';
 import { AgentCall } from '../common/auth/actor';
 
@@ -11,7 +12,7 @@ import { AgentCall } from '../common/auth/actor';
 export class KnowledgeAudit {
   constructor(private readonly audit: AuditService) {}
 
-  record(em: EntityManager, call: AgentCall, ownerId: string, eventType: string, meta: Record<string, unknown>): Promise<void> {
+  record(em: EntityManager, call: AgentCall, ownerId: string, eventType: AuditEventType, meta: Record<string, unknown>): Promise<void> {
     return this.audit.record(em, call.actor, {
       userId: ownerId,
       eventType,

@@ -1,22 +1,30 @@
 import { Module } from '@nestjs/common';
-import { DocLinks } from '../documents/doc-links';
+import { DocLinks } from '../common/doc-links';
 import { HintTools } from './hint.tools';
 import { HintsController } from './hints.controller';
+import { HintsRepository } from './hints.repository';
 import { HintsService } from './hints.service';
 import { KnowledgeAudit } from './knowledge-audit';
 import { NudgeTools } from './nudge.tools';
 import { NudgesController } from './nudges.controller';
+import { NudgesRepository } from './nudges.repository';
 import { NudgesService } from './nudges.service';
 import { KnowledgeTools } from './knowledge.tools';
 import { ObjectAccess } from './object-access';
+import { ObjectAccessRepository } from './object-access.repository';
 import { ProjectSectionsService } from './project-sections.service';
 import { ProjectsController } from './projects.controller';
+import { ProjectsRepository } from './projects.repository';
 import { ProjectsService } from './projects.service';
+import { SectionTrees } from './section-tree';
+import { SectionTreesRepository } from './section-trees.repository';
 import { SharingController } from './sharing.controller';
+import { SharingRepository } from './sharing.repository';
 import { SharingService } from './sharing.service';
 import { WikiTools } from './wiki.tools';
 import { WikiSectionsService } from './wiki-sections.service';
 import { WikisController } from './wikis.controller';
+import { WikisRepository } from './wikis.repository';
 import { WikisService } from './wikis.service';
 
 /** LucyAPI's user-scoped half: projects, wikis, hints, nudges, sharing (documents to come). */
@@ -35,13 +43,21 @@ import { WikisService } from './wikis.service';
   providers: [
     DocLinks,
     ObjectAccess,
+    ObjectAccessRepository,
     KnowledgeAudit,
+    SectionTrees,
+    SectionTreesRepository,
+    ProjectsRepository,
     ProjectsService,
     ProjectSectionsService,
+    WikisRepository,
     WikisService,
     WikiSectionsService,
+    HintsRepository,
     HintsService,
+    NudgesRepository,
     NudgesService,
+    SharingRepository,
     SharingService,
   ],
   exports: [ObjectAccess, DocLinks],

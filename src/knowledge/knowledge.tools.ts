@@ -3,6 +3,7 @@ import { McpContext, McpController, Tool } from '@rekog/mcp-nest';
 import { z } from 'zod';
 import { McpToolRunner } from '../mcp/mcp-tool-runner';
 import { deleteTool, readTool, writeTool } from '../mcp/tool-annotations';
+import { pageArgs, rowIdArg } from '../mcp/tool-args';
 import { toolParams } from '../mcp/tool-params';
 import {
   CreateSectionArgs,
@@ -19,18 +20,17 @@ import { ProjectsService } from './projects.service';
 import { ShareDto } from './sharing.dto';
 import { SharingService } from './sharing.service';
 
-const projectId = z.number().int().describe('Project id');
-const sectionId = z.number().int().describe('Section id');
+const projectId = rowIdArg('Project id');
+const sectionId = rowIdArg('Section id');
 const title = z.string().describe('Title (1-500 characters)');
 const description = z.string().nullable().optional().describe('Text; null clears it on update');
 const filePath = z.string().nullable().optional().describe('Associated file path; null clears it on update');
 const statusId = z.number().int().optional().describe('Status id from get_project_statuses (1 = planning)');
-const page = { limit: z.number().int().optional(), offset: z.number().int().optional() };
 
 const P = {
   none: toolParams({}),
   projects: toolParams(
-    { status: z.string().optional().describe('Status code: planning, active, on_hold, evolving, complete, archived'), ...page },
+    { status: z.string().optional().describe('Status code: planning, active, on_hold, evolving, complete, archived'), ...pageArgs },
     ProjectListQueryDto,
   ),
   project: toolParams({ project_id: projectId }, ProjectArgs),
@@ -55,8 +55,8 @@ const P = {
     },
     ShareDto,
   ),
-  shareId: toolParams({ share_id: z.number().int().describe('Share id') }, ShareIdArgs),
-  page: toolParams(page, PageArgs),
+  shareId: toolParams({ share_id: rowIdArg('Share id (from get_shared_by_me or get_shared_to_me)') }, ShareIdArgs),
+  page: toolParams(pageArgs, PageArgs),
 };
 
 /** MCP tools for projects and sharing, over the REST routes' services: shared objects are seen and edited exactly as over REST. */
@@ -69,14 +69,24 @@ export class KnowledgeTools {
     private readonly sharing: SharingService,
   ) {}
 
-  @Tool({ name: 'get_project_statuses', description: 'The six project statuses, in order.', parameters: P.none.advertised, annotations: readTool })
+  @Tool({
+    name: 'get_project_statuses',
+    description:
+      'The six project statuses in order, to pick a status_id for create_project or update_project. Returns ' +
+      '{statuses: [{status_id, code, label, sort_order}]}.',
+    parameters: P.none.advertised,
+    annotations: readTool,
+  })
   getProjectStatuses(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.none, () => this.projects.statuses());
   }
 
   @Tool({
     name: 'get_projects',
-    description: 'Projects of your user and those shared to it (access, permission_level), by project_id; status filters by code.',
+    description:
+      'List the projects of your user and those shared to it (shared working knowledge), by project_id; status ' +
+      'filters by code (planning, active, ...). Each says its access and permission_level. Returns {projects, ' +
+      'total, limit, offset}.',
     parameters: P.projects.advertised,
     annotations: readTool,
   })
@@ -84,74 +94,150 @@ export class KnowledgeTools {
     return this.tools.run(ctx, args, P.projects, (a, call) => this.projects.list(call.caller, a.status, a));
   }
 
-  @Tool({ name: 'get_project', description: 'A project with all its sections (flat).', parameters: P.project.advertised, annotations: readTool })
+  @Tool({
+    name: 'get_project',
+    description:
+      'Read one project with all its sections, flat, ordered by (parent_id, section_id). Returns {project, ' +
+      'sections}.',
+    parameters: P.project.advertised,
+    annotations: readTool,
+  })
   getProject(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.project, (a, call) => this.projects.get(call.caller, a.project_id));
   }
 
-  @Tool({ name: 'get_section', description: 'A project section and its immediate children.', parameters: P.section.advertised, annotations: readTool })
+  @Tool({
+    name: 'get_section',
+    description: 'Read one project section and its immediate children. Returns {section, children}.',
+    parameters: P.section.advertised,
+    annotations: readTool,
+  })
   getSection(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.section, (a, call) => this.sections.get(call.caller, a.project_id, a.section_id));
   }
 
-  @Tool({ name: 'create_project', description: 'Create a project owned by your user.', parameters: P.createProject.advertised, annotations: writeTool })
+  @Tool({
+    name: 'create_project',
+    description:
+      'Create a project owned by your user (status 1 = planning unless status_id says otherwise). Returns {created: ' +
+      '{project_id, title, status, status_label, ...}}.',
+    parameters: P.createProject.advertised,
+    annotations: writeTool,
+  })
   createProject(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.createProject, (a, call) => this.projects.create(call, a));
   }
 
-  @Tool({ name: 'create_section', description: 'Add a section to a project (owner or edit share).', parameters: P.createSection.advertised, annotations: writeTool })
+  @Tool({
+    name: 'create_section',
+    description:
+      'Add a section to a project you own or may edit (edit share); parent_id 0 or a section of the same project. ' +
+      'Returns {created: {section_id, parent_id, title, ...}}.',
+    parameters: P.createSection.advertised,
+    annotations: writeTool,
+  })
   createSection(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.createSection, (a, call) => this.sections.create(call, a.project_id, a));
   }
 
-  @Tool({ name: 'update_project', description: 'Update title, description or status (owner or edit share).', parameters: P.updateProject.advertised, annotations: writeTool })
+  @Tool({
+    name: 'update_project',
+    description:
+      "Change a project's title, description or status (owner or edit share); absent fields stay unchanged. Returns " +
+      '{updated: {project_id, title, status, status_label, ...}}.',
+    parameters: P.updateProject.advertised,
+    annotations: writeTool,
+  })
   updateProject(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.updateProject, (a, call) => this.projects.update(call, a.project_id, a));
   }
 
-  @Tool({ name: 'update_section', description: 'Update a project section (owner or edit share).', parameters: P.updateSection.advertised, annotations: writeTool })
+  @Tool({
+    name: 'update_section',
+    description:
+      'Change a project section (owner or edit share); absent fields stay unchanged, null clears description or ' +
+      'file_path. Returns {updated: {section_id, title, ...}}.',
+    parameters: P.updateSection.advertised,
+    annotations: writeTool,
+  })
   updateSection(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.updateSection, (a, call) => this.sections.update(call, a.project_id, a.section_id, a));
   }
 
-  @Tool({ name: 'delete_project', description: 'Delete a project with its sections and shares (owner only).', parameters: P.project.advertised, annotations: deleteTool })
+  @Tool({
+    name: 'delete_project',
+    description:
+      'Delete a project you own, with its sections and shares. Returns {deleted: project_id, sections_deleted}.',
+    parameters: P.project.advertised,
+    annotations: deleteTool,
+  })
   deleteProject(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.project, (a, call) => this.projects.remove(call, a.project_id));
   }
 
-  @Tool({ name: 'delete_section', description: 'Delete a section with its subtree (owner or full share).', parameters: P.section.advertised, annotations: deleteTool })
+  @Tool({
+    name: 'delete_section',
+    description:
+      'Delete a project section and its subtree (owner or full share). Returns {deleted: section_id, ' +
+      'descendants_deleted}.',
+    parameters: P.section.advertised,
+    annotations: deleteTool,
+  })
   deleteSection(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.section, (a, call) => this.sections.remove(call, a.project_id, a.section_id));
   }
 
   @Tool({
     name: 'share_object',
-    description: 'Share a project (1), hint category (2, a root hint) or wiki (3) you own with another user; again changes the level.',
+    description:
+      'Share a project (object_type_id 1), hint category (2, a root hint) or wiki (3) you own with another user, ' +
+      'named by shared_to_user_id or shared_to_user_name; sharing it again to the same user changes the level. ' +
+      'Returns {shared: {share_id, object_type_id, object_id, shared_to_user_id, shared_to_name, permission_level}, ' +
+      'created}: created is true for a new share and false when an existing one got the new level (REST tells them ' +
+      'apart by 201 and 200).',
     parameters: P.share.advertised,
     annotations: writeTool,
   })
   shareObject(@Payload() args: unknown, @Ctx() ctx: McpContext) {
-    return this.tools.run(ctx, args, P.share, async (a, call) => ({ shared: (await this.sharing.share(call, a)).shared }));
+    // REST tells created (201) from updated (200) by status; a tool result has no status, so it says so in `created`.
+    return this.tools.run(ctx, args, P.share, async (a, call) => {
+      const { created, shared } = await this.sharing.share(call, a);
+      return { shared, created };
+    });
   }
 
-  @Tool({ name: 'revoke_share', description: 'Revoke a share you made, or leave one made to you.', parameters: P.shareId.advertised, annotations: deleteTool })
+  @Tool({
+    name: 'revoke_share',
+    description:
+      'Revoke a share your user made, or leave one made to it. Returns {revoked: share_id} or {left: share_id}.',
+    parameters: P.shareId.advertised,
+    annotations: deleteTool,
+  })
   revokeShare(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.shareId, (a, call) => this.sharing.remove(call, a.share_id));
   }
 
-  @Tool({ name: 'get_shared_by_me', description: 'Shares your user made.', parameters: P.page.advertised, annotations: readTool })
+  @Tool({
+    name: 'get_shared_by_me',
+    description:
+      "List the shares your user made, with each recipient's name and the object's title. Returns {shares, total, " +
+      'limit, offset}.',
+    parameters: P.page.advertised,
+    annotations: readTool,
+  })
   getSharedByMe(@Payload() args: unknown, @Ctx() ctx: McpContext) {
-    return this.tools.run(ctx, args, P.page, async (a, call) => {
-      const { shares, ...paging } = await this.sharing.byMe(call.caller, a);
-      return { shared_by_me: shares, ...paging };
-    });
+    return this.tools.run(ctx, args, P.page, (a, call) => this.sharing.byMe(call.caller, a));
   }
 
-  @Tool({ name: 'get_shared_to_me', description: 'Shares made to your user.', parameters: P.page.advertised, annotations: readTool })
+  @Tool({
+    name: 'get_shared_to_me',
+    description:
+      "List the shares made to your user, with each sharer's name and the object's title. Returns {shares, total, " +
+      'limit, offset}.',
+    parameters: P.page.advertised,
+    annotations: readTool,
+  })
   getSharedToMe(@Payload() args: unknown, @Ctx() ctx: McpContext) {
-    return this.tools.run(ctx, args, P.page, async (a, call) => {
-      const { shares, ...paging } = await this.sharing.toMe(call.caller, a);
-      return { shared_to_me: shares, ...paging };
-    });
+    return this.tools.run(ctx, args, P.page, (a, call) => this.sharing.toMe(call.caller, a));
   }
 }

@@ -1,23 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AgentCall, Caller } from '../common/auth/actor';
 import { AppError } from '../common/errors/app-error';
-import { assignments } from '../database/assignments';
 import { KnowledgeAudit } from './knowledge-audit';
-import { EDIT, FULL, READ } from './object-access';
+import { ObjectAccess } from './object-access';
 import { CreateSectionDto, UpdateSectionDto } from './projects.dto';
-import { NO_FIELDS, ProjectsService } from './projects.service';
-import { SECTION_NOT_FOUND, SectionTree, sectionTrees } from './section-tree';
+import { ProjectsRepository } from './projects.repository';
+import { NO_FIELDS } from './projects.service';
+import { SECTION_NOT_FOUND, SectionTree, SectionTrees } from './section-tree';
 
 const TREE: SectionTree = {
-  table: 'project_sections',
-  ownerColumn: 'project_id',
-  objectTable: 'projects',
+  kind: 'project',
   parentRule: 'parent_id must be 0 or a section of the same project',
 };
-
-const COLUMNS = 'section_id, parent_id, title, description, file_path, created_at, updated_at';
 
 /**
  * A project's section tree: read with level 1, written with level 2, subtrees
@@ -27,35 +23,30 @@ const COLUMNS = 'section_id, parent_id, title, description, file_path, created_a
 export class ProjectSectionsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly projects: ProjectsService,
+    private readonly access: ObjectAccess,
     private readonly audit: KnowledgeAudit,
+    private readonly projects: ProjectsRepository,
+    private readonly trees: SectionTrees,
   ) {}
 
   /** A section and its immediate children, in section_id order. */
   async get(caller: Caller, projectId: number, sectionId: number) {
-    await this.projects.requireLevel(this.db.manager, caller.userId, projectId, READ);
-    const section = await this.find(this.db.manager, projectId, sectionId);
+    await this.access.require(this.db.manager, caller.userId, 'project', projectId, 'read');
+    const section = await this.projects.section(this.db.manager, projectId, sectionId);
     if (!section) throw AppError.notFound(SECTION_NOT_FOUND);
-    const children = await this.db.query(
-      `SELECT ${COLUMNS} FROM project_sections WHERE project_id = $1 AND parent_id = $2 ORDER BY section_id`,
-      [projectId, sectionId],
-    );
+    const children = await this.projects.children(this.db.manager, projectId, sectionId);
     return { section, children };
   }
 
   async create(call: AgentCall, projectId: number, input: CreateSectionDto) {
     return this.db.transaction(async (em) => {
-      const { ownerId } = await this.projects.requireLevel(em, call.caller.userId, projectId, EDIT);
+      const { ownerId } = await this.access.require(em, call.caller.userId, 'project', projectId, 'edit');
       const parentId = input.parent_id ?? 0;
-      await sectionTrees.requireParent(em, TREE, projectId, parentId);
-      const rows: { section_id: number; parent_id: number; title: string }[] = await em.query(
-        `INSERT INTO project_sections (project_id, parent_id, title, description, file_path)
-         VALUES ($1, $2, $3, $4, $5) RETURNING section_id, parent_id, title`,
-        [projectId, parentId, input.title, input.description ?? null, input.file_path ?? null],
-      );
-      await sectionTrees.touch(em, TREE, projectId);
-      await this.audit.record(em, call, ownerId, 'PROJECT_SECTION_CREATE', { project_id: projectId, section_id: rows[0].section_id });
-      return { created: rows[0] };
+      await this.trees.requireParent(em, TREE, projectId, parentId);
+      const created = await this.projects.insertSection(em, projectId, parentId, input);
+      await this.trees.touch(em, TREE, projectId);
+      await this.audit.record(em, call, ownerId, 'PROJECT_SECTION_CREATE', { project_id: projectId, section_id: created.section_id });
+      return { created };
     });
   }
 
@@ -63,27 +54,21 @@ export class ProjectSectionsService {
     const fields = { title: input.title, description: input.description, file_path: input.file_path };
     if (Object.values(fields).every((v) => v === undefined)) throw AppError.badRequest(NO_FIELDS);
     return this.db.transaction(async (em) => {
-      const { ownerId } = await this.projects.requireLevel(em, call.caller.userId, projectId, EDIT);
-      const values: unknown[] = [projectId, sectionId];
-      const sets = assignments(fields, values);
-      const rows: [{ section_id: number; title: string }[], number] = await em.query(
-        `UPDATE project_sections SET ${sets.join(', ')}, updated_at = now()
-          WHERE project_id = $1 AND section_id = $2 RETURNING section_id, title`,
-        values,
-      );
-      if (!rows[0][0]) throw AppError.notFound(SECTION_NOT_FOUND);
-      await sectionTrees.touch(em, TREE, projectId);
+      const { ownerId } = await this.access.require(em, call.caller.userId, 'project', projectId, 'edit');
+      const updated = await this.projects.updateSection(em, projectId, sectionId, fields);
+      if (!updated) throw AppError.notFound(SECTION_NOT_FOUND);
+      await this.trees.touch(em, TREE, projectId);
       await this.audit.record(em, call, ownerId, 'PROJECT_SECTION_UPDATE', { project_id: projectId, section_id: sectionId });
-      return { updated: rows[0][0] };
+      return { updated };
     });
   }
 
   /** Deletes a section with its whole subtree (level 3). */
   async remove(call: AgentCall, projectId: number, sectionId: number) {
     return this.db.transaction(async (em) => {
-      const { ownerId } = await this.projects.requireLevel(em, call.caller.userId, projectId, FULL);
-      const removed = await sectionTrees.removeSubtree(em, TREE, projectId, sectionId);
-      await sectionTrees.touch(em, TREE, projectId);
+      const { ownerId } = await this.access.require(em, call.caller.userId, 'project', projectId, 'full');
+      const removed = await this.trees.removeSubtree(em, TREE, projectId, sectionId);
+      await this.trees.touch(em, TREE, projectId);
       await this.audit.record(em, call, ownerId, 'PROJECT_SECTION_DELETE', {
         project_id: projectId,
         section_id: sectionId,
@@ -91,13 +76,5 @@ export class ProjectSectionsService {
       });
       return { deleted: sectionId, descendants_deleted: removed - 1 };
     });
-  }
-
-  private async find(em: EntityManager, projectId: number, sectionId: number): Promise<Record<string, unknown> | null> {
-    const rows: Record<string, unknown>[] = await em.query(
-      `SELECT ${COLUMNS} FROM project_sections WHERE project_id = $1 AND section_id = $2`,
-      [projectId, sectionId],
-    );
-    return rows[0] ?? null;
   }
 }

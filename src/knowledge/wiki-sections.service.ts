@@ -1,24 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AgentCall, Caller } from '../common/auth/actor';
 import { AppError } from '../common/errors/app-error';
-import { assignments } from '../database/assignments';
 import { KnowledgeAudit } from './knowledge-audit';
-import { EDIT, FULL, READ } from './object-access';
+import { ObjectAccess } from './object-access';
 import { NO_FIELDS } from './projects.service';
-import { SECTION_NOT_FOUND, SectionTree, sectionTrees } from './section-tree';
+import { SECTION_NOT_FOUND, SectionTree, SectionTrees } from './section-tree';
 import { CreateWikiSectionDto, UpdateWikiSectionDto } from './wikis.dto';
-import { SECTION_TAGS, WikisService } from './wikis.service';
+import { WikisRepository } from './wikis.repository';
 
 const TREE: SectionTree = {
-  table: 'wiki_sections',
-  ownerColumn: 'wiki_id',
-  objectTable: 'wikis',
+  kind: 'wiki',
   parentRule: 'parent_id must be 0 or a section of the same wiki',
 };
-
-const COLUMNS = `s.section_id, s.parent_id, s.title, s.description, s.created_at, s.updated_at, ${SECTION_TAGS('s')}`;
 
 /** Tags in request order, each once (the set is case-sensitive). */
 const distinct = (tags: string[]) => [...new Set(tags)];
@@ -28,40 +23,32 @@ const distinct = (tags: string[]) => [...new Set(tags)];
 export class WikiSectionsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly wikis: WikisService,
+    private readonly access: ObjectAccess,
     private readonly audit: KnowledgeAudit,
+    private readonly wikis: WikisRepository,
+    private readonly trees: SectionTrees,
   ) {}
 
   /** A section and its immediate children, each with its tags. */
   async get(caller: Caller, wikiId: number, sectionId: number) {
-    await this.wikis.requireLevel(this.db.manager, caller.userId, wikiId, READ);
-    const [section] = await this.db.query(`SELECT ${COLUMNS} FROM wiki_sections s WHERE s.wiki_id = $1 AND s.section_id = $2`, [
-      wikiId,
-      sectionId,
-    ]);
+    await this.access.require(this.db.manager, caller.userId, 'wiki', wikiId, 'read');
+    const section = await this.wikis.section(this.db.manager, wikiId, sectionId);
     if (!section) throw AppError.notFound(SECTION_NOT_FOUND);
-    const children = await this.db.query(
-      `SELECT ${COLUMNS} FROM wiki_sections s WHERE s.wiki_id = $1 AND s.parent_id = $2 ORDER BY s.section_id`,
-      [wikiId, sectionId],
-    );
+    const children = await this.wikis.children(this.db.manager, wikiId, sectionId);
     return { section, children };
   }
 
   async create(call: AgentCall, wikiId: number, input: CreateWikiSectionDto) {
     return this.db.transaction(async (em) => {
-      const { ownerId } = await this.wikis.requireLevel(em, call.caller.userId, wikiId, EDIT);
+      const { ownerId } = await this.access.require(em, call.caller.userId, 'wiki', wikiId, 'edit');
       const parentId = input.parent_id ?? 0;
-      await sectionTrees.requireParent(em, TREE, wikiId, parentId);
-      const rows: { section_id: number; parent_id: number; title: string }[] = await em.query(
-        `INSERT INTO wiki_sections (wiki_id, parent_id, title, description) VALUES ($1, $2, $3, $4)
-         RETURNING section_id, parent_id, title`,
-        [wikiId, parentId, input.title, input.description ?? null],
-      );
+      await this.trees.requireParent(em, TREE, wikiId, parentId);
+      const created = await this.wikis.insertSection(em, wikiId, parentId, input);
       const tags = distinct(input.tags ?? []);
-      await this.replaceTags(em, rows[0].section_id, tags);
-      await sectionTrees.touch(em, TREE, wikiId);
-      await this.audit.record(em, call, ownerId, 'WIKI_SECTION_CREATE', { wiki_id: wikiId, section_id: rows[0].section_id });
-      return { created: { ...rows[0], tags } };
+      await this.wikis.replaceTags(em, created.section_id, tags);
+      await this.trees.touch(em, TREE, wikiId);
+      await this.audit.record(em, call, ownerId, 'WIKI_SECTION_CREATE', { wiki_id: wikiId, section_id: created.section_id });
+      return { created: { ...created, tags } };
     });
   }
 
@@ -71,27 +58,22 @@ export class WikiSectionsService {
     const tags = input.tags === undefined || input.tags === null ? undefined : distinct(input.tags);
     if (tags === undefined && Object.values(fields).every((v) => v === undefined)) throw AppError.badRequest(NO_FIELDS);
     return this.db.transaction(async (em) => {
-      const { ownerId } = await this.wikis.requireLevel(em, call.caller.userId, wikiId, EDIT);
-      const values: unknown[] = [wikiId, sectionId];
-      const sets = [...assignments(fields, values), 'updated_at = now()'];
-      const rows: [{ section_id: number; title: string }[], number] = await em.query(
-        `UPDATE wiki_sections SET ${sets.join(', ')} WHERE wiki_id = $1 AND section_id = $2 RETURNING section_id, title`,
-        values,
-      );
-      if (!rows[0][0]) throw AppError.notFound(SECTION_NOT_FOUND);
-      if (tags !== undefined) await this.replaceTags(em, sectionId, tags);
-      await sectionTrees.touch(em, TREE, wikiId);
+      const { ownerId } = await this.access.require(em, call.caller.userId, 'wiki', wikiId, 'edit');
+      const updated = await this.wikis.updateSection(em, wikiId, sectionId, fields);
+      if (!updated) throw AppError.notFound(SECTION_NOT_FOUND);
+      if (tags !== undefined) await this.wikis.replaceTags(em, sectionId, tags);
+      await this.trees.touch(em, TREE, wikiId);
       await this.audit.record(em, call, ownerId, 'WIKI_SECTION_UPDATE', { wiki_id: wikiId, section_id: sectionId });
-      return { updated: { ...rows[0][0], ...(tags !== undefined ? { tags } : {}) } };
+      return { updated: { ...updated, ...(tags !== undefined ? { tags } : {}) } };
     });
   }
 
   /** Deletes a section with its subtree and their tags (level 3). */
   async remove(call: AgentCall, wikiId: number, sectionId: number) {
     return this.db.transaction(async (em) => {
-      const { ownerId } = await this.wikis.requireLevel(em, call.caller.userId, wikiId, FULL);
-      const removed = await sectionTrees.removeSubtree(em, TREE, wikiId, sectionId);
-      await sectionTrees.touch(em, TREE, wikiId);
+      const { ownerId } = await this.access.require(em, call.caller.userId, 'wiki', wikiId, 'full');
+      const removed = await this.trees.removeSubtree(em, TREE, wikiId, sectionId);
+      await this.trees.touch(em, TREE, wikiId);
       await this.audit.record(em, call, ownerId, 'WIKI_SECTION_DELETE', {
         wiki_id: wikiId,
         section_id: sectionId,
@@ -99,12 +81,5 @@ export class WikiSectionsService {
       });
       return { deleted: sectionId, descendants_deleted: removed - 1 };
     });
-  }
-
-  private async replaceTags(em: EntityManager, sectionId: number, tags: string[]): Promise<void> {
-    await em.query(`DELETE FROM wiki_section_tags WHERE section_id = $1`, [sectionId]);
-    if (tags.length) {
-      await em.query(`INSERT INTO wiki_section_tags (section_id, tag) SELECT $1, unnest($2::varchar[])`, [sectionId, tags]);
-    }
   }
 }

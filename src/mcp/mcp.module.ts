@@ -1,17 +1,16 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { MCP_STRATEGY } from '@rekog/mcp-nest';
-import { IdentityModule } from '../identity/identity.module';
 import { McpToolRunner } from './mcp-tool-runner';
-import { createMcpServer } from './mcp.setup';
+import { createMcpStrategy } from './mcp.setup';
 
+/** The MCP server (mounted by mountMcp) and the runner every tool call goes through. */
 @Global()
 @Module({})
 export class McpModule {
-  static forRoot(mcp: ReturnType<typeof createMcpServer>): DynamicModule {
+  static forRoot(): DynamicModule {
     return {
       module: McpModule,
-      imports: [IdentityModule],
-      providers: [McpToolRunner, { provide: MCP_STRATEGY, useValue: mcp.strategy }],
+      providers: [McpToolRunner, { provide: MCP_STRATEGY, useFactory: createMcpStrategy }],
       exports: [McpToolRunner, MCP_STRATEGY],
     };
   }

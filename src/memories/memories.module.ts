@@ -1,25 +1,16 @@
 import { Module } from '@nestjs/common';
-import { ReadGrantsRepository } from '../grants/read-grants.repository';
-import { ScopedReadsController } from '../grants/scoped-reads.controller';
-import { ScopedReadsService } from '../grants/scoped-reads.service';
-import { PolicyModule } from '../policy/policy.module';
-import { MemoriesController } from './memories.controller';
-import { MemoriesService } from './memories.service';
-import { RetentionSweep } from './retention-sweep';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ScopedMemoriesController } from './scoped-memories.controller';
 import { ScopedMemoriesRepository } from './scoped-memories.repository';
-import { ScopedMemoryTools } from './scoped-memory.tools';
+import { ScopedMemoriesService } from './scoped-memories.service';
+import { ScopedMemoriesTools } from './scoped-memories.tools';
+import { ScopedMemoryEntity } from './scoped-memory.entity';
 
-/** MemoryScope v1: scoped memories, policy-gated merged reads, read grants. */
+/** MemoryScope v1 scoped memories: store, list, delete, and the merge reads are built on (grants/ reads them). */
 @Module({
-  imports: [PolicyModule],
-  controllers: [MemoriesController, ScopedReadsController, ScopedMemoryTools],
-  providers: [
-    ScopedMemoriesRepository,
-    ReadGrantsRepository,
-    MemoriesService,
-    ScopedReadsService,
-    RetentionSweep,
-  ],
-  exports: [MemoriesService, ScopedReadsService, RetentionSweep],
+  imports: [TypeOrmModule.forFeature([ScopedMemoryEntity])],
+  controllers: [ScopedMemoriesController, ScopedMemoriesTools],
+  providers: [ScopedMemoriesRepository, ScopedMemoriesService],
+  exports: [ScopedMemoriesRepository, ScopedMemoriesService],
 })
 export class MemoriesModule {}

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { auditInsertSql } from '../audit/audit-events.repository';
+import type { Actor } from '../common/auth/actor';
 import type { Scope, Source } from '../policy/policy.constants';
-import { Params } from '../database/sql';
+import { Params, preparedQuery, SqlExpr } from '../database/sql';
 import type { MergeInput } from './merge';
 import type { Json, Shape } from './memory-value';
 import { ScopedMemoryEntity } from './scoped-memory.entity';
@@ -58,45 +60,65 @@ export function toMergeInput(r: SelectedMemoryRow): MergeInput {
 }
 
 /**
+ * SELECT the newest live memories of one (subject, scope, domain), newest first
+ * (max_age_days capped: a huge one would put the cutoff out of the timestamp range):
+ * an ordered index range scan that stops after `limit` rows.
+ */
+export function selectForMergeSql(p: Params, userId: string, s: MemorySelection): string {
+  const maxAge = p.add(s.maxAgeDays);
+  return `SELECT id, created_at, (extract(epoch FROM created_at) * 1000)::float8 AS created_ms, value_shape, value_json
+            FROM scoped_memories
+           WHERE user_id = ${p.add(userId)} AND subject = ${p.add(s.subject)} AND scope = ${p.add(s.scope)}
+             AND ${s.domain === null ? 'domain IS NULL' : `domain = ${p.add(s.domain)}`}
+             AND expires_at > now()
+             AND (${maxAge}::int IS NULL OR created_at >= now() - make_interval(days => least(${maxAge}::int, ${MAX_AGE_DAYS_CAP})))
+           ORDER BY created_at DESC, id DESC
+           LIMIT ${p.add(s.limit)}`;
+}
+
+/**
  * Data access for scoped memories. Every method takes the tenant explicitly.
- * Statements come as fragments over shared Params, so a service can make a change
- * and its audit event one statement.
  */
 @Injectable()
 export class ScopedMemoriesRepository {
-  /** INSERT one memory, RETURNING id, created_at, expires_at (millisecond-precise, so API and merge order agree). */
-  insertSql(p: Params, userId: string, m: NewMemory): string {
-    const ttl = p.add(m.ttlDays);
-    return `INSERT INTO scoped_memories (user_id, subject, scope, domain, value_json, value_shape, source, ttl_days,
-                                         created_by_agent_id, created_at, expires_at)
-            SELECT ${p.add(userId)}, ${p.add(m.subject)}, ${p.add(m.scope)}, ${p.add(m.domain)},
-                   ${p.add(JSON.stringify(m.value))}, ${p.add(m.shape)}, ${p.add(m.source)}, ${ttl}::int,
-                   ${p.add(m.agentId)}, t, t + make_interval(days => ${ttl}::int)
-              FROM date_trunc('milliseconds', now()) AS t
-            RETURNING id, created_at, expires_at`;
-  }
-
   /**
-   * SELECT the newest live memories of one (subject, scope, domain), newest first
-   * (max_age_days capped: a huge one would put the cutoff out of the timestamp range):
-   * an ordered index range scan that stops after `limit` rows.
+   * Stores one memory and its MEMORY_WRITE event in one statement (atomic, one
+   * round trip). Times are millisecond-precise, so API and merge order agree.
    */
-  selectForMergeSql(p: Params, userId: string, s: MemorySelection): string {
-    const maxAge = p.add(s.maxAgeDays);
-    return `SELECT id, created_at, (extract(epoch FROM created_at) * 1000)::float8 AS created_ms, value_shape, value_json
-              FROM scoped_memories
-             WHERE user_id = ${p.add(userId)} AND subject = ${p.add(s.subject)} AND scope = ${p.add(s.scope)}
-               AND ${s.domain === null ? 'domain IS NULL' : `domain = ${p.add(s.domain)}`}
-               AND expires_at > now()
-               AND (${maxAge}::int IS NULL OR created_at >= now() - make_interval(days => least(${maxAge}::int, ${MAX_AGE_DAYS_CAP})))
-             ORDER BY created_at DESC, id DESC
-             LIMIT ${p.add(s.limit)}`;
+  async insertAudited(em: EntityManager, actor: Actor, userId: string, m: NewMemory): Promise<InsertedMemoryRow> {
+    const p = new Params();
+    const ttl = p.add(m.ttlDays);
+    const insert = `INSERT INTO scoped_memories (user_id, subject, scope, domain, value_json, value_shape, source, ttl_days,
+                                                 created_by_agent_id, created_at, expires_at)
+                    SELECT ${p.add(userId)}, ${p.add(m.subject)}, ${p.add(m.scope)}, ${p.add(m.domain)},
+                           ${p.add(JSON.stringify(m.value))}, ${p.add(m.shape)}, ${p.add(m.source)}, ${ttl}::int,
+                           ${p.add(m.agentId)}, t, t + make_interval(days => ${ttl}::int)
+                      FROM date_trunc('milliseconds', now()) AS t
+                    RETURNING id, created_at, expires_at`;
+    const audit = auditInsertSql(
+      actor,
+      {
+        userId,
+        eventType: 'MEMORY_WRITE',
+        subject: m.subject,
+        scope: m.scope,
+        domain: m.domain,
+        memoryIds: new SqlExpr('ARRAY[(SELECT id FROM written)]'),
+      },
+      p,
+    );
+    const [row] = await preparedQuery<InsertedMemoryRow>(
+      em,
+      `WITH written AS (${insert}), audit AS (${audit}) SELECT id, created_at, expires_at FROM written`,
+      p,
+    );
+    return row;
   }
 
   /** The merge input of a selection, inside the caller's transaction. */
   async selectForMerge(em: EntityManager, userId: string, s: MemorySelection): Promise<MergeInput[]> {
     const p = new Params();
-    const rows: SelectedMemoryRow[] = await em.query(this.selectForMergeSql(p, userId, s), p.values);
+    const rows: SelectedMemoryRow[] = await em.query(selectForMergeSql(p, userId, s), p.values);
     return rows.map(toMergeInput);
   }
 

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/auth/access.decorators';
-import { POLICY_MATRIX } from './policy.constants';
+import { PolicyDto } from './policy.dto';
 import { PolicyService } from './policy.service';
 
 @ApiTags('memories')
@@ -12,10 +12,11 @@ export class PolicyController {
 
   @Get()
   @ApiOperation({
+    operationId: 'getPolicy',
     summary: 'The purpose policy: which purpose class may read which scope, and how purposes are classified',
   })
-  @ApiOkResponse({ schema: { example: { matrix: POLICY_MATRIX, unmatched_purpose: 'deny' } } })
-  get() {
+  @ApiOkResponse({ type: PolicyDto })
+  get(): PolicyDto {
     return this.policy.describe();
   }
 }

@@ -80,7 +80,7 @@ export function readKeyFile(file: string): Buffer {
  * (secret reads and writes answer 503) rather than invent a key one replica
  * would not share with another.
  */
-export function resolveKeyRing(config: Pick<AppConfig, 'secretsKeys' | 'secretsKeyFile' | 'home'>, embedded: boolean): KeyRing | null {
+export function resolveKeyRing(config: Partial<Pick<AppConfig, 'secretsKeys' | 'secretsKeyFile'>> & Pick<AppConfig, 'home'>, embedded: boolean): KeyRing | null {
   if (config.secretsKeys && config.secretsKeyFile) {
     throw new ConfigError('Invalid configuration: set SECRETS_KEYS or SECRETS_KEY_FILE, not both (a key file is key id 1 in SECRETS_KEYS)');
   }

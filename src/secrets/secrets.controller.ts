@@ -1,14 +1,20 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Put, Query, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AgentCall, Caller } from '../common/auth/actor';
 import { CurrentCall, CurrentCaller } from '../common/auth/access.decorators';
 import { PageQueryDto } from '../common/http/paging';
 import { ApiProblem } from '../common/http/problem.dto';
-import { ParseSecretKey, PutSecretDto } from './secrets.dto';
+import { ParseSecretKey, PutSecretDto, SavedSecretDto, SECRET_KEY_PATTERN, SECRET_KEY_RULE, SecretListDto, SecretValueDto } from './secrets.dto';
 import { SECRET_NOT_FOUND, SECRET_UNDECRYPTABLE, SecretsService } from './secrets.service';
 
-const META_EXAMPLE = { key: 'slack_token', created_at: '2026-11-22T03:00:00.000Z', updated_at: '2026-11-22T03:00:00.000Z', readers: ['lucy'], write_only: false };
+/** `{key}`: the secret's name, checked by ParseSecretKey. */
+const ApiSecretKeyParam = () =>
+  ApiParam({
+    name: 'key',
+    description: `The secret's name: ${SECRET_KEY_RULE.slice('key must be '.length)}`,
+    schema: { type: 'string', pattern: SECRET_KEY_PATTERN.source, minLength: 1, maxLength: 200 },
+  });
 
 /** Your user's encrypted secrets (AES-256-GCM, versioned keys), with per-agent readers and write-only values. */
 @ApiTags('secrets')
@@ -17,18 +23,20 @@ export class SecretsController {
   constructor(private readonly secrets: SecretsService) {}
 
   @Get()
-  @ApiOperation({ summary: "Your user's secrets, sorted by key: names, readers and flags, never values" })
-  @ApiOkResponse({ schema: { example: { secrets: [META_EXAMPLE], total: 1, limit: 200, offset: 0 } } })
+  @ApiOperation({ operationId: 'listSecrets', summary: "Your user's secrets, sorted by key: names, readers and flags, never values" })
+  @ApiOkResponse({ type: SecretListDto })
   list(@CurrentCaller() caller: Caller, @Query() page: PageQueryDto) {
     return this.secrets.list(caller, page);
   }
 
   @Get(':key')
   @ApiOperation({
+    operationId: 'getSecret',
     summary: 'Read a secret’s value (audited)',
     description: 'Only agents among the secret’s readers may read it, and write-only secrets are never returned. Every attempt is audited.',
   })
-  @ApiOkResponse({ schema: { example: { key: 'slack_token', value: 'xoxb-…' } } })
+  @ApiSecretKeyParam()
+  @ApiOkResponse({ type: SecretValueDto })
   @ApiProblem(403, 'Secret is write-only / the calling agent is not among its readers')
   @ApiProblem(404, SECRET_NOT_FOUND)
   @ApiProblem(422, 'key must be 1-200 characters of A-Z, a-z, 0-9, _, . and -')
@@ -40,11 +48,13 @@ export class SecretsController {
 
   @Put(':key')
   @ApiOperation({
+    operationId: 'putSecret',
     summary: 'Create (201) or replace (200) a secret; any agent of your user may write',
     description: 'The value is encrypted under the newest key with a fresh nonce. readers and write_only absent keep the stored settings when replacing.',
   })
-  @ApiCreatedResponse({ schema: { example: { saved: META_EXAMPLE } } })
-  @ApiOkResponse({ schema: { example: { saved: META_EXAMPLE } } })
+  @ApiSecretKeyParam()
+  @ApiCreatedResponse({ type: SavedSecretDto, description: 'Created' })
+  @ApiOkResponse({ type: SavedSecretDto, description: 'Replaced' })
   @ApiProblem(422, 'value must be at most 65536 bytes of UTF-8 / readers: your user has no agent named …')
   @ApiProblem(503, 'Secrets are unavailable: no encryption key is configured')
   async put(@CurrentCall() call: AgentCall, @Param('key', ParseSecretKey) key: string, @Body() body: PutSecretDto, @Res({ passthrough: true }) res: Response) {
@@ -55,7 +65,8 @@ export class SecretsController {
 
   @Delete(':key')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Delete a secret' })
+  @ApiOperation({ operationId: 'deleteSecret', summary: 'Delete a secret' })
+  @ApiSecretKeyParam()
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblem(404, SECRET_NOT_FOUND)
   async remove(@CurrentCall() call: AgentCall, @Param('key', ParseSecretKey) key: string): Promise<void> {

@@ -2,8 +2,9 @@ import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsOptional, IsString, Matches, ValidateBy } from 'class-validator';
+import { PageDto } from '../common/http/paging';
 import { validationFailed } from '../common/http/validation';
-import { NAME_PATTERN, NAME_RULE, normalizeName } from '../identity/names';
+import { NAME_PATTERN, NAME_RULE, normalizeName } from '../common/names';
 
 export const SECRET_KEY_PATTERN = /^[A-Za-z0-9_.-]{1,200}$/;
 export const SECRET_KEY_RULE = 'key must be 1-200 characters of A-Z, a-z, 0-9, _, . and -';
@@ -75,12 +76,25 @@ export class SetSecretArgs extends PutSecretDto {
 export class SecretMetaDto {
   @ApiProperty({ example: 'slack_token' })
   key: string;
-  @ApiProperty()
+  @ApiProperty({ format: 'date-time' })
   created_at: Date;
-  @ApiProperty()
+  @ApiProperty({ format: 'date-time', description: 'When the value or its settings last changed' })
   updated_at: Date;
   @ApiProperty({ type: [String], nullable: true, example: ['lucy'], description: 'Agents that may read it; null: every agent of the user' })
   readers: string[] | null;
   @ApiProperty({ description: 'Never returned by GET /secrets/{key}' })
   write_only: boolean;
+}
+
+export class SecretListDto extends PageDto {
+  @ApiProperty({ type: [SecretMetaDto], description: 'By key; names, readers and flags, never values' }) secrets: SecretMetaDto[];
+}
+
+export class SecretValueDto {
+  @ApiProperty({ example: 'slack_token' }) key: string;
+  @ApiProperty({ example: 'xoxb-…', description: 'The decrypted value' }) value: string;
+}
+
+export class SavedSecretDto {
+  @ApiProperty({ type: SecretMetaDto }) saved: SecretMetaDto;
 }

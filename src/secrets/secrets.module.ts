@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { KeyRing } from './key-ring';
 import { SecretsController } from './secrets.controller';
+import { SecretsRepository } from './secrets.repository';
 import { SECRET_KEY_RING, SecretsService } from './secrets.service';
 import { SecretsTools } from './secrets.tools';
 
@@ -11,7 +12,7 @@ export class SecretsModule {
     return {
       module: SecretsModule,
       controllers: options.api ? [SecretsController, SecretsTools] : [],
-      providers: [SecretsService, { provide: SECRET_KEY_RING, useValue: ring }],
+      providers: [SecretsService, SecretsRepository, { provide: SECRET_KEY_RING, useValue: ring }],
       exports: [SecretsService],
     };
   }

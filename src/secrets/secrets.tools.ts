@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { PageQueryDto } from '../common/http/paging';
 import { McpToolRunner } from '../mcp/mcp-tool-runner';
 import { deleteTool, readTool, writeTool } from '../mcp/tool-annotations';
+import { pageArgs } from '../mcp/tool-args';
 import { toolParams } from '../mcp/tool-params';
 import { SecretKeyArgs, SetSecretArgs } from './secrets.dto';
 import { SecretsService } from './secrets.service';
@@ -11,7 +12,7 @@ import { SecretsService } from './secrets.service';
 const key = z.string().describe('Secret name: 1-200 characters of A-Z, a-z, 0-9, _, . and -');
 
 const P = {
-  page: toolParams({ limit: z.number().int().optional(), offset: z.number().int().optional() }, PageQueryDto),
+  page: toolParams(pageArgs, PageQueryDto),
   key: toolParams({ key }, SecretKeyArgs),
   set: toolParams(
     {
@@ -32,25 +33,54 @@ export class SecretsTools {
     private readonly secrets: SecretsService,
   ) {}
 
-  @Tool({ name: 'list_secrets', description: "Your user's secrets: names, readers and flags, never values.", parameters: P.page.advertised, annotations: readTool })
+  @Tool({
+    name: 'list_secrets',
+    description:
+      "List your user's secrets (credentials kept encrypted for agents), sorted by key: names, readers and flags, " +
+      'never values. Returns {secrets: [{key, created_at, updated_at, readers, write_only}], total, limit, offset}.',
+    parameters: P.page.advertised,
+    annotations: readTool,
+  })
   listSecrets(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.page, (a, call) => this.secrets.list(call.caller, a));
   }
 
-  @Tool({ name: 'get_secret', description: "A secret's value, if you are among its readers and it is not write-only. Audited.", parameters: P.key.advertised, annotations: readTool })
+  @Tool({
+    name: 'get_secret',
+    description:
+      "Read a secret's value, when you are among its readers and it is not write-only. Every attempt is audited. " +
+      'Returns {key, value}.',
+    parameters: P.key.advertised,
+    annotations: readTool,
+  })
   getSecret(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.key, (a, call) => this.secrets.get(call, a.key));
   }
 
-  @Tool({ name: 'set_secret', description: 'Create or replace a secret (encrypted at rest); optionally limit its readers or make it write-only.', parameters: P.set.advertised, annotations: writeTool })
+  @Tool({
+    name: 'set_secret',
+    description:
+      "Create or replace a secret (encrypted at rest); readers limits which of your user's agents may read it, " +
+      'write_only keeps it from ever being returned. Returns {saved: {key, created_at, updated_at, readers, ' +
+      'write_only}, created}: created is true for a new secret and false for a replaced one (REST tells them apart ' +
+      'by 201 and 200).',
+    parameters: P.set.advertised,
+    annotations: writeTool,
+  })
   setSecret(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.set, async (a, call) => {
+      // REST tells created (201) from replaced (200) by status; a tool result has no status, so it says so in `created`.
       const { created, saved } = await this.secrets.put(call, a.key, a);
-      return { created, saved };
+      return { saved, created };
     });
   }
 
-  @Tool({ name: 'delete_secret', description: 'Delete a secret.', parameters: P.key.advertised, annotations: deleteTool })
+  @Tool({
+    name: 'delete_secret',
+    description: 'Delete a secret. REST answers 204 with no body; this tool returns {deleted: key}.',
+    parameters: P.key.advertised,
+    annotations: deleteTool,
+  })
   deleteSecret(@Payload() args: unknown, @Ctx() ctx: McpContext) {
     return this.tools.run(ctx, args, P.key, async (a, call) => {
       await this.secrets.remove(call, a.key);

@@ -5,6 +5,7 @@ import type { Response } from 'express';
 import { Public } from '../common/auth/access.decorators';
 import { AppError } from '../common/errors/app-error';
 import { ApiProblem } from '../common/http/problem.dto';
+import { HealthDto, HealthzDto, LivenessDto, ReadinessDto } from './health.dto';
 
 const DB_PING_TIMEOUT_MS = 1500;
 
@@ -27,33 +28,33 @@ export class HealthController {
   }
 
   @Get('healthz')
-  @ApiOperation({ summary: 'Process health (no dependency checks)' })
-  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
-  healthz() {
+  @ApiOperation({ operationId: 'getProcessHealth', summary: 'Process health (no dependency checks)' })
+  @ApiOkResponse({ type: HealthzDto })
+  healthz(): HealthzDto {
     return { status: 'ok' };
   }
 
   @Get('healthz/live')
-  @ApiOperation({ summary: 'Liveness probe' })
-  @ApiOkResponse({ schema: { example: { status: 'alive' } } })
-  live() {
+  @ApiOperation({ operationId: 'getLiveness', summary: 'Liveness probe' })
+  @ApiOkResponse({ type: LivenessDto })
+  live(): LivenessDto {
     return { status: 'alive' };
   }
 
   @Get('healthz/ready')
-  @ApiOperation({ summary: 'Readiness probe: PostgreSQL answers within 1.5 s' })
-  @ApiOkResponse({ schema: { example: { status: 'ready', database: 'up' } } })
+  @ApiOperation({ operationId: 'getReadiness', summary: 'Readiness probe: PostgreSQL answers within 1.5 s' })
+  @ApiOkResponse({ type: ReadinessDto })
   @ApiProblem(503, 'The database is not available')
-  async ready() {
+  async ready(): Promise<ReadinessDto> {
     if (!(await this.databaseIsUp())) throw AppError.unavailable('Database not available');
     return { status: 'ready', database: 'up' };
   }
 
   @Get('health')
-  @ApiOperation({ summary: 'Health with database status (LucyAPI shape; 503 when degraded)' })
-  @ApiOkResponse({ schema: { example: { status: 'ok', database: 'connected' } } })
-  @ApiServiceUnavailableResponse({ schema: { example: { status: 'degraded', database: 'error' } } })
-  async healthWithDatabase(@Res({ passthrough: true }) res: Response) {
+  @ApiOperation({ operationId: 'getHealth', summary: 'Health with database status (LucyAPI shape; 503 when degraded)' })
+  @ApiOkResponse({ type: HealthDto, description: 'status ok, database connected' })
+  @ApiServiceUnavailableResponse({ type: HealthDto, description: 'status degraded, database error (this body, not a problem)' })
+  async healthWithDatabase(@Res({ passthrough: true }) res: Response): Promise<HealthDto> {
     if (await this.databaseIsUp()) return { status: 'ok', database: 'connected' };
     res.status(HttpStatus.SERVICE_UNAVAILABLE);
     return { status: 'degraded', database: 'error' };

@@ -5,7 +5,7 @@ import { Public } from '../common/auth/access.decorators';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { MCP_ENDPOINT, MCP_TRANSPORT_DESCRIPTION, registeredToolNames } from '../mcp/mcp.setup';
 import { ACCESS_EXTENSION } from './openapi';
-import { SERVICE_DESCRIPTION, SERVICE_NAME, SERVICE_VERSION } from './service-info';
+import { SERVICE_DESCRIPTION, SERVICE_NAME, SERVICE_VERSION } from '../common/service-info';
 
 class ManifestEndpointDto {
   @ApiProperty({ example: 'GET' }) method: string;

@@ -1,28 +1,22 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { Caller } from '../common/auth/actor';
 import { CurrentCaller, OptionalAgent } from '../common/auth/access.decorators';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { TimeDto } from './time.dto';
 import { TimeService, type TimeView } from './time.service';
 
 export class TimeQueryDto {
   @ApiPropertyOptional({
     example: 'America/Denver',
+    maxLength: 64,
     description: "IANA time zone. Default: the calling agent's user timezone, else DEFAULT_TIMEZONE.",
   })
   @IsOptional()
   @IsString()
   @MaxLength(64)
   tz?: string;
-}
-
-export class TimeDto implements TimeView {
-  @ApiProperty({ example: '2026-11-21T23:19:53.123Z' }) utc: string;
-  @ApiProperty({ example: '2026-11-21T16:19:53.123-07:00' }) local: string;
-  @ApiProperty({ example: 'America/Denver' }) tz: string;
-  @ApiProperty({ example: 'Saturday' }) day: string;
-  @ApiProperty({ example: 1795303193 }) unix: number;
 }
 
 @ApiTags('system')
@@ -36,6 +30,7 @@ export class TimeController {
   @Get()
   @OptionalAgent()
   @ApiOperation({
+    operationId: 'getTime',
     summary: 'Current time, for temporal grounding',
     description: "In `?tz=`, else the calling agent's user timezone (when a valid key is sent), else DEFAULT_TIMEZONE.",
   })

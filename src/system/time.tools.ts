@@ -7,7 +7,7 @@ import { TimeQueryDto } from './time.controller';
 import { TimeService } from './time.service';
 
 const GetTimeParams = toolParams(
-  { tz: z.string().max(64).optional().describe("IANA time zone, e.g. 'America/Denver'. Default: your user's timezone.") },
+  { tz: z.string().optional().describe("IANA time zone, e.g. 'America/Denver'. Default: your user's timezone.") },
   TimeQueryDto,
 );
 
@@ -20,7 +20,9 @@ export class TimeTools {
 
   @Tool({
     name: 'get_time',
-    description: 'Current date and time (UTC, local with offset, weekday, unix seconds) for temporal grounding.',
+    description:
+      'The current date and time, for temporal grounding (dates in answers, deadlines, gaps since the last ' +
+      'session). Returns {utc, local (with offset), tz, day (weekday), unix}.',
     parameters: GetTimeParams.advertised,
     annotations: { readOnlyHint: true, idempotentHint: false, openWorldHint: false },
   })

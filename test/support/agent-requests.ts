@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Response, Test } from 'supertest';
-import { TestAgent, TestApp, uniqueName } from './test-app';
+import type { Test } from 'supertest';
+import { TestAgent, TestApp } from './test-app';
 
 export type Method = 'get' | 'post' | 'put' | 'delete';
 
@@ -35,19 +35,6 @@ export function shareNameLookup(agent: Pick<TestAgent, 'userId' | 'agentId'>, na
     subject: name,
     reason_code: found ? null : 'TARGET_NOT_FOUND',
   };
-}
-
-/** Status and detail of an error response (application/problem+json). */
-export function problem(res: Response): { status: number; detail: string } {
-  const body = JSON.parse(res.text) as { status: number; detail: string };
-  return { status: res.status, detail: body.detail };
-}
-
-/** Asserts status and detail together, so a failure shows both. */
-export function expectProblem(res: Response, status: number, detail?: string | RegExp): void {
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const expected = detail === undefined ? expect.any(String) : typeof detail === 'string' ? detail : expect.stringMatching(detail);
-  expect(problem(res)).toEqual({ status, detail: expected });
 }
 
 /** REST requests as an agent, and the audit events they left (by request id); `app` is read at call time. */
@@ -105,20 +92,4 @@ export function refuseAuditFor(app: () => TestApp): void {
     await app().db.query(`DROP TRIGGER IF EXISTS test_refuse_audit ON audit_events`);
     await app().db.query(`DROP FUNCTION IF EXISTS test_refuse_audit()`);
   });
-}
-
-/** The fixture users of the LucyAPI tests: U1 with agents A1a and A1b, U2 with A2, U3 with A3. */
-export interface ThreeUsers {
-  a1a: TestAgent;
-  a1b: TestAgent;
-  a2: TestAgent;
-  a3: TestAgent;
-}
-
-export async function threeUsers(t: TestApp, u1TimeZone?: string): Promise<ThreeUsers> {
-  const a1a = await t.newAgent({ userName: uniqueName('u1'), agentName: uniqueName('a1a'), timezone: u1TimeZone });
-  const a1b = await t.newSibling(a1a, uniqueName('a1b'));
-  const a2 = await t.newAgent({ userName: uniqueName('u2'), agentName: uniqueName('a2') });
-  const a3 = await t.newAgent({ userName: uniqueName('u3'), agentName: uniqueName('a3') });
-  return { a1a, a1b, a2, a3 };
 }

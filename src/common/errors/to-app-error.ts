@@ -2,7 +2,7 @@ import { HttpException } from '@nestjs/common';
 import { DatabaseError } from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { AppError, ErrorCode } from './app-error';
-import { fromDatabaseError, PgError } from '../../database/db-errors';
+import { fromDatabaseError, PgError } from './db-errors';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'bad_request',

@@ -1,6 +1,7 @@
 import express from 'express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { IncomingMessage } from 'node:http';
+import { AppError } from '../errors/app-error';
 import { lossyIntegerLiterals, noteLossyIntegers } from './json-guard';
 
 export const BODY_LIMIT = '1mb';
@@ -12,12 +13,21 @@ interface RawBodyFacts {
 }
 const rawFacts = new WeakMap<IncomingMessage, RawBodyFacts>();
 
+/** A body sent as anything but JSON would be ignored: refused instead, saying what to send. */
+const UNSUPPORTED_BODY = new AppError(415, 'unsupported_media_type', 'Send the request body as JSON, with Content-Type: application/json');
+
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 /**
  * Parses JSON bodies (`application/json`, `application/*+json`) for REST and
  * MCP alike, then settles two things only the raw text shows: an empty body
  * counts as no body (body-parser would make it `{}`, so an empty body with a
  * JSON Content-Type would pass where no body is refused), and integer literals
- * that JSON.parse rounded are noted for refuseUnsafeJson.
+ * that JSON.parse rounded are noted for refuseUnsafeJson. A non-empty body of
+ * any other type is a 415.
  */
 export function jsonBodyParser(): RequestHandler[] {
   const parse = express.json({
@@ -32,6 +42,7 @@ export function jsonBodyParser(): RequestHandler[] {
   });
   const settle = (req: Request, _res: Response, next: NextFunction) => {
     const facts = rawFacts.get(req);
+    if (!facts && hasBody(req)) return next(UNSUPPORTED_BODY);
     if (facts?.empty) req.body = undefined;
     else if (facts) noteLossyIntegers(req.body, facts.lossyIntegers);
     next();

@@ -11,7 +11,7 @@ class FieldErrorDto {
 export class ProblemDto {
   @ApiProperty({ example: 'urn:mnemo:problem:not_found' }) type: string;
   @ApiProperty({ example: 'Not Found' }) title: string;
-  @ApiProperty({ example: 404 }) status: number;
+  @ApiProperty({ type: 'integer', example: 404, description: 'The HTTP status code' }) status: number;
   @ApiProperty({ example: 'User not found', description: 'Human sentence; clients may match on it.' })
   detail: string;
   @ApiProperty({ example: '/admin/users/7d0c6c52-0c39-4a5e-9f3c-2f0c1f3b5a10' }) instance: string;

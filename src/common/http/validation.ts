@@ -8,12 +8,23 @@ import { refuseUnsafeJson } from './json-guard';
 const TYPE_CONSTRAINTS = ['isDefined', 'isString', 'isInt', 'isNumber', 'isBoolean', 'isIn', 'isObject', 'isArray'];
 const rank = (name: string) => (TYPE_CONSTRAINTS.includes(name) ? TYPE_CONSTRAINTS.indexOf(name) : TYPE_CONSTRAINTS.length);
 
-/** One message per field: the most telling failed constraint. */
+/** A field no rule of the DTO names: refused, never dropped silently. */
+const UNKNOWN_FIELD = 'whitelistValidation';
+
+/**
+ * One message per field: the most telling failed constraint. A field that is
+ * missing says it is required (its isDefined message when it has one, which
+ * may say when: "purpose is required unless purpose_class is given").
+ */
 function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((e) => {
     const field = prefix ? `${prefix}.${e.property}` : e.property;
-    const [first] = Object.entries(e.constraints ?? {}).sort(([a], [b]) => rank(a) - rank(b));
-    return [...(first ? [{ field, message: first[1] }] : []), ...flatten(e.children ?? [], field)];
+    const constraints = e.constraints ?? {};
+    const [first] = Object.entries(constraints).sort(([a], [b]) => rank(a) - rank(b));
+    let message = first?.[1];
+    if (constraints[UNKNOWN_FIELD]) message = `${field} is not a known field`;
+    else if (first && e.value === undefined) message = constraints.isDefined ?? `${field} is required`;
+    return [...(message ? [{ field, message }] : []), ...flatten(e.children ?? [], field)];
   });
 }
 
@@ -34,28 +45,34 @@ function requireObjectBody(value: unknown): object {
   return value;
 }
 
+/** Pipe options: every failure a 422 problem with `errors: [{field, message}]`, no values echoed. */
+const PIPE_OPTIONS = {
+  whitelist: true,
+  transform: true,
+  stopAtFirstError: false,
+  // Values are read (a missing field is "required") but never put in a message.
+  validationError: { target: false, value: true },
+  exceptionFactory: (errors: ValidationError[]) => validationFailed(flatten(errors)),
+};
+
 /**
  * The global pipe: DTO validation with class-validator. Bodies, queries and path
- * parameters pass refuseUnsafeJson first; unknown body fields are stripped (ignored), a body that
- * is not a JSON object is a 422, and every failure is a 422 problem with
- * `errors: [{field, message}]`.
+ * parameters pass refuseUnsafeJson first; a body that is not a JSON object is a
+ * 422, and so is a body field the DTO does not know (named, never dropped
+ * silently). Unknown query parameters are ignored (caches and proxies add them).
  */
 export class RequestValidationPipe extends ValidationPipe {
+  private readonly bodies = new ValidationPipe({ ...PIPE_OPTIONS, forbidNonWhitelisted: true });
+
   constructor() {
-    super({
-      whitelist: true,
-      forbidNonWhitelisted: false,
-      transform: true,
-      stopAtFirstError: false,
-      validationError: { target: false, value: false },
-      exceptionFactory: (errors) => validationFailed(flatten(errors)),
-    });
+    super({ ...PIPE_OPTIONS, forbidNonWhitelisted: false });
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     // MCP tool arguments arrive as an untyped body (`@Payload() args: unknown`): McpToolRunner checks them.
     if (metadata.type === 'body' && typeof metadata.metatype === 'function' && metadata.metatype !== Object) {
       refuseUnsafeJson(requireObjectBody(value));
+      return this.bodies.transform(value, metadata);
     }
     // A single parameter (`@Query('exp')`, `@Param('id')`) is checked under its own name.
     if (metadata.type === 'query' || metadata.type === 'param') refuseUnsafeJson(metadata.data ? { [metadata.data]: value } : value);
@@ -87,7 +104,7 @@ export async function validateDto<T extends object>(dto: new () => T, input: unk
 /** validateDto for input that has already passed refuseUnsafeJson (MCP arguments: McpToolRunner checks them as sent). */
 export async function validateCheckedDto<T extends object>(dto: new () => T, input: object): Promise<T> {
   const instance = plainToInstance(dto, input);
-  const errors = await validate(instance, { whitelist: true, forbidUnknownValues: false });
+  const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false });
   if (errors.length) throw validationFailed(flatten(errors));
   return instance;
 }
