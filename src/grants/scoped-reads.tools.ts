@@ -3,8 +3,7 @@ import { McpContext, McpController, Tool } from '@rekog/mcp-nest';
 import { z } from 'zod';
 import { McpToolRunner } from '../mcp/mcp-tool-runner';
 import { toolParams } from '../mcp/tool-params';
-import { SubjectBodyDto, SubjectQueryDto } from '../memories/scoped-memories.dto';
-import { domainArg, maxAgeDaysArg, scopeArg, subjectArg } from '../memories/scoped-memories.tool-args';
+import { domainArg, maxAgeDaysArg, scopeArg, subjectArg, subjectParams } from '../memories/scoped-memories.tool-args';
 import { PURPOSE_CLASSES } from '../policy/policy.constants';
 import { ContinueReadDto, ReadMemoryDto, RevokeGrantDto } from './scoped-reads.dto';
 import { ScopedReadsService } from './scoped-reads.service';
@@ -31,8 +30,6 @@ const RevokeParams = toolParams(
   },
   RevokeGrantDto,
 );
-const SubjectParams = toolParams({ user_id: subjectArg }, SubjectQueryDto);
-const SubjectBodyParams = toolParams({ user_id: subjectArg }, SubjectBodyDto);
 
 /** MCP tools over the same service as the /memory read and grant routes (same DTOs, same policy, same audit). */
 @McpController()
@@ -91,11 +88,11 @@ export class ScopedReadsTools {
     description:
       "List a subject's active read grants (neither revoked nor expired), newest first: who read which scope for " +
       'which purpose, and until when. Never shows a token. Returns {grants}.',
-    parameters: SubjectParams.advertised,
+    parameters: subjectParams.advertised,
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   })
   listGrants(@Payload() args: unknown, @Ctx() ctx: McpContext) {
-    return this.tools.run(ctx, args, SubjectParams, (input, call) => this.reads.listGrants(call, input.user_id));
+    return this.tools.run(ctx, args, subjectParams, (input, call) => this.reads.listGrants(call, input.user_id));
   }
 
   @Tool({
@@ -103,10 +100,10 @@ export class ScopedReadsTools {
     description:
       'Revoke every active read grant about a subject at once (audited): no continue succeeds afterwards. Returns ' +
       '{revoked: count}.',
-    parameters: SubjectBodyParams.advertised,
+    parameters: subjectParams.advertised,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   })
   revokeAll(@Payload() args: unknown, @Ctx() ctx: McpContext) {
-    return this.tools.run(ctx, args, SubjectBodyParams, (input, call) => this.reads.revokeAll(call, input.user_id));
+    return this.tools.run(ctx, args, subjectParams, (input, call) => this.reads.revokeAll(call, input.user_id));
   }
 }

@@ -1,12 +1,8 @@
 import { Ctx, Payload } from '@nestjs/microservices';
 import { McpContext, McpController, Tool } from '@rekog/mcp-nest';
 import { McpToolRunner } from '../mcp/mcp-tool-runner';
-import { toolParams } from '../mcp/tool-params';
-import { SubjectQueryDto } from '../memories/scoped-memories.dto';
-import { subjectArg } from '../memories/scoped-memories.tool-args';
+import { subjectParams } from '../memories/scoped-memories.tool-args';
 import { SubjectsService } from './subjects.service';
-
-const SubjectParams = toolParams({ user_id: subjectArg }, SubjectQueryDto);
 
 /** MCP tools over the same service as GET /memory/export and DELETE /memory. */
 @McpController()
@@ -21,11 +17,11 @@ export class SubjectsTools {
     description:
       'Export everything stored about a subject, for a data-access request: every scoped memory (expired ones too) ' +
       'and every read grant (never a token). Audited. Returns {user_id, exported_at, memories, grants}.',
-    parameters: SubjectParams.advertised,
+    parameters: subjectParams.advertised,
     annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
   })
   export(@Payload() args: unknown, @Ctx() ctx: McpContext) {
-    return this.tools.run(ctx, args, SubjectParams, (input, call) => this.subjects.export(call, input.user_id));
+    return this.tools.run(ctx, args, subjectParams, (input, call) => this.subjects.export(call, input.user_id));
   }
 
   @Tool({
@@ -33,10 +29,10 @@ export class SubjectsTools {
     description:
       'Erase a subject for good, for a deletion request: every scoped memory and every read grant about them ' +
       '(audited; cannot be undone). Returns {deleted: number of memories deleted}.',
-    parameters: SubjectParams.advertised,
+    parameters: subjectParams.advertised,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   })
   erase(@Payload() args: unknown, @Ctx() ctx: McpContext) {
-    return this.tools.run(ctx, args, SubjectParams, (input, call) => this.subjects.erase(call, input.user_id));
+    return this.tools.run(ctx, args, subjectParams, (input, call) => this.subjects.erase(call, input.user_id));
   }
 }

@@ -10,9 +10,6 @@ import { CreateNudgeDto, UpdateNudgeDto } from './nudges.dto';
 import { NudgesRepository } from './nudges.repository';
 import { NO_FIELDS } from './projects.service';
 
-// SQL, moved to nudges.repository.ts; re-exported until src/context imports stampActionableNudges from there.
-export { stampActionableNudges } from './nudges.repository';
-
 export const NUDGE_NOT_FOUND = 'Nudge not found';
 
 /** Deadline reminders of a user (any of its agents). */

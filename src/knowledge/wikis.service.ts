@@ -12,9 +12,6 @@ import { CreateWikiDto, UpdateWikiDto } from './wikis.dto';
 import { WikiRow, WikisRepository } from './wikis.repository';
 import { SectionTreesRepository } from './section-trees.repository';
 
-// Moved to wikis.repository.ts (SQL); re-exported until src/documents imports it from there.
-export { SECTION_TAGS } from './wikis.repository';
-
 export const WIKI_NOT_FOUND = 'Wiki not found';
 
 /** Wikis (user-scoped, shareable): headers, the merged owned-and-shared list, tags. */
