@@ -32,7 +32,7 @@ export class Authenticator {
 
   /** The caller behind a request's agent key; 401 when missing, refused or invalid. */
   async callerFromRequest(req: IncomingMessage): Promise<Caller> {
-    return this.callerFromPresented(presentedAgentKey(req, this.config.allowQueryKeys), missingKeyHint(req) ?? API_KEY_REQUIRED);
+    return this.callerFromPresented(presentedAgentKey(req, this.config.allowQueryKeys), () => missingKeyHint(req) ?? API_KEY_REQUIRED);
   }
 
   /**
@@ -43,23 +43,23 @@ export class Authenticator {
    */
   async callerFromToolCall(req: IncomingMessage | undefined, argumentKey: unknown): Promise<Caller> {
     const presented: PresentedKey = req ? presentedAgentKey(req, this.config.allowQueryKeys) : { kind: 'none' };
-    if (argumentKey === undefined) return this.callerFromPresented(presented, (req && missingKeyHint(req)) ?? MCP_KEY_REQUIRED);
+    if (argumentKey === undefined) return this.callerFromPresented(presented, () => (req && missingKeyHint(req)) ?? MCP_KEY_REQUIRED);
     if (presented.kind === 'none') return this.callerFromKey(argumentKey);
     if (presented.kind === 'key' && (typeof argumentKey !== 'string' || argumentKey.trim() !== presented.key)) {
       throw AppError.unauthorized(CONFLICTING_CREDENTIALS);
     }
-    return this.callerFromPresented(presented, MCP_KEY_REQUIRED);
+    return this.callerFromPresented(presented, () => MCP_KEY_REQUIRED);
   }
 
-  /** `missing`: what to say when no key was sent (how to send one, for REST or MCP). */
-  private async callerFromPresented(presented: PresentedKey, missing: string): Promise<Caller> {
+  /** `missing`: what to say when no key was sent (how to send one, for REST or MCP); worked out only then, off the hot path. */
+  private async callerFromPresented(presented: PresentedKey, missing: () => string): Promise<Caller> {
     switch (presented.kind) {
       case 'query-refused':
         throw AppError.unauthorized(QUERY_KEYS_DISABLED);
       case 'conflict':
         throw AppError.unauthorized(CONFLICTING_CREDENTIALS);
       case 'none':
-        throw AppError.unauthorized(missing);
+        throw AppError.unauthorized(missing());
       case 'key':
         return this.authenticate(presented.key);
     }
