@@ -21,8 +21,6 @@ export interface CreateAppOptions {
   logStream?: DestinationStream;
 }
 
-/** A configuration whose database and admin token are settled (see main.ts). */
-
 /**
  * Builds the whole application — used by main.ts and by the e2e tests, so both
  * run the same middleware order, docs, MCP wiring and error handling.

@@ -272,27 +272,58 @@ describe('admin API: users, agents, keys, deletion', () => {
       }
     });
 
-    it('answers 404 for an unknown user and 422 for a non-UUID id', async () => {
+    it('answers 404 for an unknown user (by id or by name) and 422 for a reference that is neither', async () => {
       const unknown = await ctx
         .http()
         .post(`/admin/users/${randomUUID()}/agents`)
         .set(admin())
         .send({ name: uniqueName('orphan') });
-      expectProblem(unknown, 404, { code: 'not_found' });
-      expect(unknown.body.detail).toBe('User not found');
+      expectProblem(unknown, 404, 'User not found');
 
-      const notUuid = await ctx
+      const unknownName = await ctx
         .http()
-        .post('/admin/users/not-a-uuid/agents')
+        .post('/admin/users/not-a-user/agents')
         .set(admin())
         .send({ name: uniqueName('orphan') });
-      expectProblem(notUuid, 422, { code: 'validation_failed' });
-      expect(notUuid.body.errors).toEqual([{ field: 'id', message: 'id must be a UUID' }]);
+      expectProblem(unknownName, 404, "User 'not-a-user' not found");
+
+      const neither = await ctx.http().post('/admin/users/no.dots/agents').set(admin()).send({ name: uniqueName('orphan') });
+      expectProblem(neither, 422, { code: 'validation_failed' });
+      expect(neither.body.errors).toEqual([
+        { field: 'user', message: 'user must be a UUID or a name (1-64 characters of a-z, 0-9, _ and - (case-insensitive))' },
+      ]);
 
       const listUnknown = await ctx.http().get(`/admin/users/${randomUUID()}/agents`).set(admin());
-      expectProblem(listUnknown, 404, { code: 'not_found' });
-      const listNotUuid = await ctx.http().get('/admin/users/123/agents').set(admin());
-      expectProblem(listNotUuid, 422, { code: 'validation_failed' });
+      expectProblem(listUnknown, 404, 'User not found');
+      const listTooLong = await ctx.http().get(`/admin/users/${'x'.repeat(65)}/agents`).set(admin());
+      expectProblem(listTooLong, 422, { code: 'validation_failed' });
+      expect(await ctx.db.query("SELECT 1 FROM agents WHERE name LIKE 'orphan%'")).toEqual([]);
+    });
+
+    it('takes user and agent names where the CLI does, case-insensitively, as well as ids', async () => {
+      const owner = await ctx.newUser();
+      const created = await ctx
+        .http()
+        .post(`/admin/users/${owner.userName.toUpperCase()}/agents`)
+        .set(admin())
+        .send({ name: uniqueName('by-name') })
+        .expect(201);
+      expect(created.body.user_id).toBe(owner.userId);
+
+      const listed = await ctx.http().get(`/admin/users/${owner.userName}/agents`).set(admin()).expect(200);
+      expect(listed.body.agents.map((a: { id: string }) => a.id).sort()).toEqual([owner.agentId, created.body.id].sort());
+
+      const key = await ctx.http().post(`/admin/agents/${owner.agentName}/keys`).set(admin()).send({ label: 'named' }).expect(201);
+      expect(await whoamiStatus(key.body.api_key)).toBe(200);
+      await ctx.http().delete(`/admin/agents/${owner.agentName.toUpperCase()}/keys/${key.body.id}`).set(admin()).expect(204);
+      expect(await whoamiStatus(key.body.api_key)).toBe(401);
+
+      expectProblem(await ctx.http().post('/admin/agents/no-such-agent/keys').set(admin()).send({}), 404, "Agent 'no-such-agent' not found");
+      await ctx.http().delete(`/admin/agents/${created.body.name}`).set(admin()).expect(204);
+      expect(await ctx.db.query('SELECT 1 FROM agents WHERE id = $1', [created.body.id])).toEqual([]);
+      await ctx.http().delete(`/admin/users/${owner.userName}`).set(admin()).expect(204);
+      expect(await ctx.db.query('SELECT 1 FROM users WHERE id = $1', [owner.userId])).toEqual([]);
+      expect(await whoamiStatus(owner.apiKey)).toBe(401);
     });
 
     it('lists agents with their keys, never key material or key hashes', async () => {
@@ -401,8 +432,9 @@ describe('admin API: users, agents, keys, deletion', () => {
       expectProblem(unknown, 404, { code: 'not_found' });
       expect(unknown.body.detail).toBe('Agent not found');
 
-      const notUuid = await ctx.http().post('/admin/agents/nope/keys').set(admin()).send({});
-      expectProblem(notUuid, 422, { code: 'validation_failed' });
+      expectProblem(await ctx.http().post('/admin/agents/nope/keys').set(admin()).send({}), 404, "Agent 'nope' not found");
+      const neither = await ctx.http().post('/admin/agents/no%20pe/keys').set(admin()).send({});
+      expectProblem(neither, 422, { code: 'validation_failed' });
     });
 
     it('revokes a key: 204, it fails at once, the other key keeps working, revoking again is 204', async () => {
@@ -504,8 +536,8 @@ describe('admin API: users, agents, keys, deletion', () => {
       const again = await ctx.http().delete(`/admin/agents/${agent.agentId}`).set(admin());
       expectProblem(again, 404, { code: 'not_found' });
       expect(again.body.detail).toBe('Agent not found');
-      const notUuid = await ctx.http().delete('/admin/agents/1234').set(admin());
-      expectProblem(notUuid, 422, { code: 'validation_failed' });
+      expectProblem(await ctx.http().delete('/admin/agents/1234').set(admin()), 404, "Agent '1234' not found");
+      expectProblem(await ctx.http().delete('/admin/agents/12.34').set(admin()), 422, { code: 'validation_failed' });
     });
 
     it('DELETE /admin/users/{id}: 204, its agents keys fail at once, its rows are gone', async () => {
@@ -547,8 +579,8 @@ describe('admin API: users, agents, keys, deletion', () => {
       const again = await ctx.http().delete(`/admin/users/${agent.userId}`).set(admin());
       expectProblem(again, 404, { code: 'not_found' });
       expect(again.body.detail).toBe('User not found');
-      const notUuid = await ctx.http().delete('/admin/users/abc').set(admin());
-      expectProblem(notUuid, 422, { code: 'validation_failed' });
+      expectProblem(await ctx.http().delete(`/admin/users/${agent.userName}`).set(admin()), 404, `User '${agent.userName}' not found`);
+      expectProblem(await ctx.http().delete('/admin/users/a+b').set(admin()), 422, { code: 'validation_failed' });
 
       // The name is free again.
       await ctx.http().post('/admin/users').set(admin()).send({ name: agent.userName }).expect(201);

@@ -1,6 +1,6 @@
-import { AGENT_NOT_FOUND, ISO_UTC, Kind, Fixture, alBase, memBase, baseOf, agentContext } from './support/agent-context';
+import { AGENT_NOT_FOUND, CONTEXT_KEYS, ISO_UTC, Kind, alBase, memBase, baseOf, agentContext } from './support/agent-context';
 import { newRid } from './support/agent-requests';
-import { useFixtures } from './support/fixtures';
+import { perBlock, useFixtures } from './support/fixtures';
 import { expectProblem } from './support/problems';
 import { TestAgent, uniqueName } from './support/test-app';
 
@@ -18,13 +18,12 @@ describe('LucyAPI agent-scoped API: the context manifest and boot', () => {
 
   // ---------------------------------------------------------------------------
   describe('GET /agents/{name}/context', () => {
-    let f: Fixture;
+    const f = perBlock(fixture);
     let al: { pkid: number; parent_id: number; title: string }[];
     let mems: { pkid: number; title: string }[];
     let prefs: { pkid: number; title: string }[];
 
     beforeAll(async () => {
-      f = await fixture();
       const root = await createNode('always_load', f.a1a, { title: 'Identity', description: 'Long identity text', sort_order: 1 });
       const first = await createNode('always_load', f.a1a, { title: 'First root', description: 'x' });
       const child = await createNode('always_load', f.a1a, { title: 'Voice', parent_id: root, description: 'y' });
@@ -54,18 +53,7 @@ describe('LucyAPI agent-scoped API: the context manifest and boot', () => {
 
     it('has exactly agent, time, always_load (no descriptions), memories, preferences_manifest, projects_manifest, last_session, pending_handoffs, hints_compact, actionable_nudges', async () => {
       const res = await as(f.a1a, 'get', `/agents/${f.a1a.agentName}/context`).expect(200);
-      expect(Object.keys(res.body).sort()).toEqual([
-        'actionable_nudges',
-        'agent',
-        'always_load',
-        'hints_compact',
-        'last_session',
-        'memories',
-        'pending_handoffs',
-        'preferences_manifest',
-        'projects_manifest',
-        'time',
-      ]);
+      expect(Object.keys(res.body).sort()).toEqual(CONTEXT_KEYS);
       expect(res.body.agent).toBe(f.a1a.agentName);
       expect(res.body.always_load).toEqual(al);
       expect(res.body.memories).toEqual(mems);

@@ -1,5 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { CallResult, Json, ToolError, Handoff, HandoffList, SessionRow, ISO, AGENT_NOT_FOUND, ok, toolError, restOk, restError, contextTools } from './support/agent-context-mcp';
+import { ALREADY_PICKED_UP, HANDOFF_NOT_FOUND as HANDOFF_NOT_FOUND_TEXT, Handoff } from './support/agent-context';
+import { HandoffList, SessionRow, AGENT_NOT_FOUND, contextTools } from './support/agent-context-mcp';
+import { CallResult, Json, ok, toolError, restOk, restError, ISO, notFound } from './support/mcp-client';
 import { useFixtures } from './support/fixtures';
 import { TestAgent, uniqueName } from './support/test-app';
 
@@ -13,21 +15,8 @@ import { TestAgent, uniqueName } from './support/test-app';
 
 describe('Agent context MCP tools: sessions and handoffs', () => {
   const ctx = useFixtures();
-  const { key, call, connect, rest, lastSeq, auditOf } = contextTools(ctx);
-  let a1a: TestAgent;
-  let a1b: TestAgent;
-  let a2: TestAgent;
-  let mcpA1a: Client;
-  let mcpA1b: Client;
-  let mcpA2: Client;
-  beforeAll(async () => {
-    a1a = await ctx.newUser({ timezone: 'America/Denver' });
-    a1b = await ctx.newAgent(a1a);
-    a2 = await ctx.newUser();
-    mcpA1a = await connect(key(a1a));
-    mcpA1b = await connect(key(a1b));
-    mcpA2 = await connect(key(a2));
-  });
+  const { key, call, connect, rest, lastSeq, auditOf, agents } = contextTools(ctx);
+  const f = agents();
 
   // ------------------------------------------------------------------------------------------
   describe('session tools', () => {
@@ -91,9 +80,9 @@ describe('Agent context MCP tools: sessions and handoffs', () => {
       expect(restError(await rest(sib, 'put', `/sessions/${session.session_id}/notes`, { notes: 'x' }), 404)).toEqual(notYours);
       expect(toolError(await call(client, 'update_session_notes', { session_id: 2_000_000_000, notes: 'x' }))).toEqual(notYours);
       // Another user's agent: the same not_found, and its own last session is not this one.
-      expect(toolError(await call(mcpA2, 'update_session_notes', { session_id: session.session_id, notes: 'x' }))).toEqual(notYours);
-      expect(restError(await rest(a2, 'put', `/sessions/${session.session_id}/notes`, { notes: 'x' }), 404)).toEqual(notYours);
-      const a2Last = ok<{ last_session: SessionRow | null }>(await call(mcpA2, 'get_last_session')).last_session;
+      expect(toolError(await call(f.mcpA2, 'update_session_notes', { session_id: session.session_id, notes: 'x' }))).toEqual(notYours);
+      expect(restError(await rest(f.a2, 'put', `/sessions/${session.session_id}/notes`, { notes: 'x' }), 404)).toEqual(notYours);
+      const a2Last = ok<{ last_session: SessionRow | null }>(await call(f.mcpA2, 'get_last_session')).last_session;
       expect(a2Last?.session_id).not.toBe(session.session_id);
       expect(ok<{ last_session: SessionRow }>(await call(client, 'get_last_session')).last_session.notes).toBeNull();
     });
@@ -102,8 +91,8 @@ describe('Agent context MCP tools: sessions and handoffs', () => {
   // ------------------------------------------------------------------------------------------
   describe('handoff tools', () => {
     const url = (agent: TestAgent, suffix = '') => `/agents/${agent.agentName}/handoffs${suffix}`;
-    const HANDOFF_NOT_FOUND: ToolError = { code: 'not_found', message: 'Handoff not found' };
-    const ALREADY: ToolError = { code: 'not_found', message: 'Handoff not found or already picked up' };
+    const HANDOFF_NOT_FOUND = notFound(HANDOFF_NOT_FOUND_TEXT);
+    const ALREADY = notFound(ALREADY_PICKED_UP);
 
     /** A handoff from `from` to `to` (agent_name, the recipient, is required: to oneself too). */
     async function handoff(from: Client, to: TestAgent, title = uniqueName('handoff')): Promise<number> {
@@ -169,7 +158,7 @@ describe('Agent context MCP tools: sessions and handoffs', () => {
       const forbidden = { code: 'forbidden', message: 'Only the named agent may pickup its handoffs' };
       expect(toolError(await call(mcpSender, 'pickup_handoff', { agent_name: recipient.agentName, handoff_id: id }))).toEqual(forbidden);
       expect(restError(await rest(sender, 'put', url(recipient, `/${id}/pickup`)), 403)).toEqual(forbidden);
-      expect(toolError(await call(mcpA2, 'pickup_handoff', { agent_name: recipient.agentName, handoff_id: id }))).toEqual(
+      expect(toolError(await call(f.mcpA2, 'pickup_handoff', { agent_name: recipient.agentName, handoff_id: id }))).toEqual(
         AGENT_NOT_FOUND,
       );
 
@@ -234,7 +223,7 @@ describe('Agent context MCP tools: sessions and handoffs', () => {
       // Sender, while pending.
       const pending = await handoff(mcpSender, recipient);
       forbidden(await call(mcpBystander, 'delete_handoff', { agent_name: recipient.agentName, handoff_id: pending }));
-      expect(toolError(await call(mcpA2, 'delete_handoff', { agent_name: recipient.agentName, handoff_id: pending }))).toEqual(
+      expect(toolError(await call(f.mcpA2, 'delete_handoff', { agent_name: recipient.agentName, handoff_id: pending }))).toEqual(
         AGENT_NOT_FOUND,
       );
       expect(ok(await call(mcpSender, 'delete_handoff', { agent_name: recipient.agentName, handoff_id: pending }))).toEqual({
@@ -272,23 +261,23 @@ describe('Agent context MCP tools: sessions and handoffs', () => {
         ['delete_handoff', { handoff_id: id }],
       ];
       for (const [tool, args] of cases) {
-        expect(toolError(await call(mcpA2, tool, { agent_name: recipient.agentName, ...args }))).toEqual(AGENT_NOT_FOUND);
+        expect(toolError(await call(f.mcpA2, tool, { agent_name: recipient.agentName, ...args }))).toEqual(AGENT_NOT_FOUND);
         expect(toolError(await call(mcpRecipient, tool, { agent_name: 'nobody-at-all', ...args }))).toEqual(AGENT_NOT_FOUND);
       }
-      expect(restError(await rest(a2, 'get', url(recipient)), 404)).toEqual(AGENT_NOT_FOUND);
-      expect(restError(await rest(a2, 'post', url(recipient), { title: 'Intrusion', prompt: 'x' }), 404)).toEqual(AGENT_NOT_FOUND);
+      expect(restError(await rest(f.a2, 'get', url(recipient)), 404)).toEqual(AGENT_NOT_FOUND);
+      expect(restError(await rest(f.a2, 'post', url(recipient), { title: 'Intrusion', prompt: 'x' }), 404)).toEqual(AGENT_NOT_FOUND);
       const list = ok<HandoffList>(await call(mcpRecipient, 'list_handoffs', { status: 'all' }));
       expect(list.handoffs.map((h) => h.handoff_id)).toEqual([id]);
       expect(list.handoffs[0].picked_up_at).toBeNull();
     });
 
     it('a handoff id of another agent under this agent’s name → not_found "Handoff not found"', async () => {
-      const ofA1b = await handoff(mcpA1b, a1b);
-      expect(toolError(await call(mcpA1a, 'get_handoff', { handoff_id: ofA1b }))).toEqual(HANDOFF_NOT_FOUND);
-      expect(restError(await rest(a1a, 'get', url(a1a, `/${ofA1b}`)), 404)).toEqual(HANDOFF_NOT_FOUND);
-      expect(toolError(await call(mcpA1a, 'pickup_handoff', { handoff_id: ofA1b }))).toEqual(ALREADY);
-      expect(toolError(await call(mcpA1a, 'delete_handoff', { handoff_id: ofA1b }))).toEqual(HANDOFF_NOT_FOUND);
-      expect(ok<Handoff>(await call(mcpA1b, 'get_handoff', { handoff_id: ofA1b })).picked_up_at).toBeNull();
+      const ofA1b = await handoff(f.mcpA1b, f.a1b);
+      expect(toolError(await call(f.mcpA1a, 'get_handoff', { handoff_id: ofA1b }))).toEqual(HANDOFF_NOT_FOUND);
+      expect(restError(await rest(f.a1a, 'get', url(f.a1a, `/${ofA1b}`)), 404)).toEqual(HANDOFF_NOT_FOUND);
+      expect(toolError(await call(f.mcpA1a, 'pickup_handoff', { handoff_id: ofA1b }))).toEqual(ALREADY);
+      expect(toolError(await call(f.mcpA1a, 'delete_handoff', { handoff_id: ofA1b }))).toEqual(HANDOFF_NOT_FOUND);
+      expect(ok<Handoff>(await call(f.mcpA1b, 'get_handoff', { handoff_id: ofA1b })).picked_up_at).toBeNull();
     });
 
     it('list_sent_handoffs: the caller’s created handoffs, newest first, the REST JSON', async () => {

@@ -1,5 +1,8 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { Json, Method, ToolError, NodeWithChildren, CreatedNode, UpdatedNode, Memory, ISO, AGENT_NOT_FOUND, NO_FIELDS, PARENT_RULE, ok, toolError, restOk, restError, contextTools } from './support/agent-context-mcp';
+import { MEMORY_NOT_FOUND as MEMORY_NOT_FOUND_TEXT } from './support/agent-context';
+import type { Method } from './support/agent-requests';
+import { NodeWithChildren, CreatedNode, UpdatedNode, Memory, AGENT_NOT_FOUND, PARENT_RULE, contextTools } from './support/agent-context-mcp';
+import { Json, ok, toolError, restOk, restError, ISO, NO_FIELDS_ERROR, notFound } from './support/mcp-client';
 import { useFixtures } from './support/fixtures';
 import { TestAgent, uniqueName } from './support/test-app';
 
@@ -14,21 +17,8 @@ import { TestAgent, uniqueName } from './support/test-app';
 
 describe('Agent context MCP tools: always-load and preference trees, memories', () => {
   const ctx = useFixtures();
-  const { key, call, connect, rest, lastSeq, auditOf } = contextTools(ctx);
-  let a1a: TestAgent;
-  let a1b: TestAgent;
-  let a2: TestAgent;
-  let mcpA1a: Client;
-  let mcpA1b: Client;
-  let mcpA2: Client;
-  beforeAll(async () => {
-    a1a = await ctx.newUser({ timezone: 'America/Denver' });
-    a1b = await ctx.newAgent(a1a);
-    a2 = await ctx.newUser();
-    mcpA1a = await connect(key(a1a));
-    mcpA1b = await connect(key(a1b));
-    mcpA2 = await connect(key(a2));
-  });
+  const { key, call, connect, rest, lastSeq, auditOf, agents } = contextTools(ctx);
+  const f = agents();
 
   interface TreeSpec {
     kind: 'always_load' | 'preferences';
@@ -69,7 +59,7 @@ describe('Agent context MCP tools: always-load and preference trees, memories', 
 
   describe.each(TREES)('$kind tree tools', (tree) => {
     const url = (agent: TestAgent, suffix = '') => `/agents/${agent.agentName}/${tree.path}${suffix}`;
-    const notFound: ToolError = { code: 'not_found', message: tree.notFound };
+    const nodeNotFound = notFound(tree.notFound);
 
     async function mk(client: Client, args: Json): Promise<number> {
       return ok<CreatedNode>(await call(client, tree.create, args)).created.pkid;
@@ -81,179 +71,179 @@ describe('Agent context MCP tools: always-load and preference trees, memories', 
 
     it(`${tree.create} without agent_name writes to the caller's tree; the answer has the REST shape`, async () => {
       const title = uniqueName('node');
-      const mcp = ok<CreatedNode>(await call(mcpA1a, tree.create, { title, description: 'About me' }));
+      const mcp = ok<CreatedNode>(await call(f.mcpA1a, tree.create, { title, description: 'About me' }));
       expect(mcp).toEqual({ created: { pkid: expect.any(Number), parent_id: 0, title, sort_order: 0 } });
-      const viaRest = restOk<CreatedNode>(await rest(a1a, 'post', url(a1a), { title: `${title}-rest` }), 201);
+      const viaRest = restOk<CreatedNode>(await rest(f.a1a, 'post', url(f.a1a), { title: `${title}-rest` }), 201);
       expect(Object.keys(viaRest.created).sort()).toEqual(Object.keys(mcp.created).sort());
 
-      const stored = await nodeOf(a1a, mcp.created.pkid);
+      const stored = await nodeOf(f.a1a, mcp.created.pkid);
       expect(stored.node).toMatchObject({ pkid: mcp.created.pkid, parent_id: 0, title, description: 'About me', sort_order: 0 });
       // Explicitly naming oneself is the same as the default.
       const named = ok<CreatedNode>(
-        await call(mcpA1a, tree.create, { agent_name: a1a.agentName, title, parent_id: mcp.created.pkid, sort_order: 2 }),
+        await call(f.mcpA1a, tree.create, { agent_name: f.a1a.agentName, title, parent_id: mcp.created.pkid, sort_order: 2 }),
       );
       expect(named.created).toMatchObject({ parent_id: mcp.created.pkid, title, sort_order: 2 });
-      expect((await nodeOf(a1a, mcp.created.pkid)).children.map((c) => c.pkid)).toEqual([named.created.pkid]);
+      expect((await nodeOf(f.a1a, mcp.created.pkid)).children.map((c) => c.pkid)).toEqual([named.created.pkid]);
     });
 
     it(`${tree.item}: node and children, the same JSON as REST, for the owner (default) and a sibling (agent_name)`, async () => {
-      const root = await mk(mcpA1a, { title: 'Root', description: 'r' });
-      const second = await mk(mcpA1a, { title: 'Second', parent_id: root, sort_order: 1 });
-      const first = await mk(mcpA1a, { title: 'First', parent_id: root, sort_order: 0 });
-      const grand = await mk(mcpA1a, { title: 'Grand', parent_id: first });
+      const root = await mk(f.mcpA1a, { title: 'Root', description: 'r' });
+      const second = await mk(f.mcpA1a, { title: 'Second', parent_id: root, sort_order: 1 });
+      const first = await mk(f.mcpA1a, { title: 'First', parent_id: root, sort_order: 0 });
+      const grand = await mk(f.mcpA1a, { title: 'Grand', parent_id: first });
 
-      const own = ok<NodeWithChildren>(await call(mcpA1a, tree.item, { pkid: root }));
-      expect(own).toEqual(await nodeOf(a1a, root));
+      const own = ok<NodeWithChildren>(await call(f.mcpA1a, tree.item, { pkid: root }));
+      expect(own).toEqual(await nodeOf(f.a1a, root));
       expect(own.node).toMatchObject({ pkid: root, parent_id: 0, title: 'Root', description: 'r' });
       expect(own.children.map((c) => c.pkid)).toEqual([first, second]);
       expect(own.children.map((c) => c.pkid)).not.toContain(grand);
 
-      const bySibling = ok(await call(mcpA1b, tree.item, { agent_name: a1a.agentName, pkid: root }));
+      const bySibling = ok(await call(f.mcpA1b, tree.item, { agent_name: f.a1a.agentName, pkid: root }));
       expect(bySibling).toEqual(own);
-      expect(bySibling).toEqual(restOk(await rest(a1b, 'get', url(a1a, `/${root}`))));
+      expect(bySibling).toEqual(restOk(await rest(f.a1b, 'get', url(f.a1a, `/${root}`))));
     });
 
     it(`${tree.item} of a missing pkid, or one of another agent's tree: not_found "${tree.notFound}", as REST`, async () => {
-      const ofSibling = await mk(mcpA1b, { title: 'Sibling node' });
+      const ofSibling = await mk(f.mcpA1b, { title: 'Sibling node' });
       for (const pkid of [2_000_000_000, ofSibling]) {
-        expect(toolError(await call(mcpA1a, tree.item, { pkid }))).toEqual(notFound);
-        expect(restError(await rest(a1a, 'get', url(a1a, `/${pkid}`)), 404)).toEqual(notFound);
+        expect(toolError(await call(f.mcpA1a, tree.item, { pkid }))).toEqual(nodeNotFound);
+        expect(restError(await rest(f.a1a, 'get', url(f.a1a, `/${pkid}`)), 404)).toEqual(nodeNotFound);
       }
     });
 
     it(`${tree.update}: absent fields unchanged, description null clears; same result as REST PUT`, async () => {
-      const pkid = await mk(mcpA1a, { title: 'Before', description: 'Keep me', sort_order: 3 });
+      const pkid = await mk(f.mcpA1a, { title: 'Before', description: 'Keep me', sort_order: 3 });
 
-      const retitled = ok<UpdatedNode>(await call(mcpA1a, tree.update, { pkid, title: 'After' }));
+      const retitled = ok<UpdatedNode>(await call(f.mcpA1a, tree.update, { pkid, title: 'After' }));
       expect(retitled).toEqual({ updated: { pkid, parent_id: 0, title: 'After', sort_order: 3 } });
-      expect((await nodeOf(a1a, pkid)).node).toMatchObject({ title: 'After', description: 'Keep me', sort_order: 3 });
+      expect((await nodeOf(f.a1a, pkid)).node).toMatchObject({ title: 'After', description: 'Keep me', sort_order: 3 });
 
-      const cleared = ok<UpdatedNode>(await call(mcpA1a, tree.update, { pkid, description: null }));
+      const cleared = ok<UpdatedNode>(await call(f.mcpA1a, tree.update, { pkid, description: null }));
       expect(cleared).toEqual(retitled);
-      expect((await nodeOf(a1a, pkid)).node).toMatchObject({ title: 'After', description: null, sort_order: 3 });
+      expect((await nodeOf(f.a1a, pkid)).node).toMatchObject({ title: 'After', description: null, sort_order: 3 });
 
-      const described = ok<UpdatedNode>(await call(mcpA1a, tree.update, { pkid, description: 'New text', sort_order: 1 }));
-      expect((await nodeOf(a1a, pkid)).node).toMatchObject({ title: 'After', description: 'New text', sort_order: 1 });
+      const described = ok<UpdatedNode>(await call(f.mcpA1a, tree.update, { pkid, description: 'New text', sort_order: 1 }));
+      expect((await nodeOf(f.a1a, pkid)).node).toMatchObject({ title: 'After', description: 'New text', sort_order: 1 });
 
       // The same body through REST gives the same answer.
       const body = { description: 'New text', sort_order: 1 };
-      expect(restOk(await rest(a1a, 'put', url(a1a, `/${pkid}`), body))).toEqual(described);
+      expect(restOk(await rest(f.a1a, 'put', url(f.a1a, `/${pkid}`), body))).toEqual(described);
     });
 
     it(`${tree.update} with no fields → bad_request "No fields to update" (before existence); title null → validation_failed`, async () => {
-      const pkid = await mk(mcpA1a, { title: 'Untouched', description: 'd' });
-      expect(toolError(await call(mcpA1a, tree.update, { pkid }))).toEqual(NO_FIELDS);
-      expect(restError(await rest(a1a, 'put', url(a1a, `/${pkid}`), {}), 400)).toEqual(NO_FIELDS);
+      const pkid = await mk(f.mcpA1a, { title: 'Untouched', description: 'd' });
+      expect(toolError(await call(f.mcpA1a, tree.update, { pkid }))).toEqual(NO_FIELDS_ERROR);
+      expect(restError(await rest(f.a1a, 'put', url(f.a1a, `/${pkid}`), {}), 400)).toEqual(NO_FIELDS_ERROR);
       // Body validation comes before the existence check.
-      expect(toolError(await call(mcpA1a, tree.update, { pkid: 2_000_000_000 }))).toEqual(NO_FIELDS);
+      expect(toolError(await call(f.mcpA1a, tree.update, { pkid: 2_000_000_000 }))).toEqual(NO_FIELDS_ERROR);
 
-      const nullTitle = toolError(await call(mcpA1a, tree.update, { pkid, title: null }));
+      const nullTitle = toolError(await call(f.mcpA1a, tree.update, { pkid, title: null }));
       expect(nullTitle.code).toBe('validation_failed');
       expect(nullTitle.errors?.map((e) => e.field)).toEqual(['title']);
       expect(nullTitle.message).toContain('title');
-      expect(nullTitle).toEqual(restError(await rest(a1a, 'put', url(a1a, `/${pkid}`), { title: null }), 422));
+      expect(nullTitle).toEqual(restError(await rest(f.a1a, 'put', url(f.a1a, `/${pkid}`), { title: null }), 422));
 
-      expect((await nodeOf(a1a, pkid)).node).toMatchObject({ title: 'Untouched', description: 'd' });
+      expect((await nodeOf(f.a1a, pkid)).node).toMatchObject({ title: 'Untouched', description: 'd' });
     });
 
     it(`${tree.update} of a missing node → not_found "${tree.notFound}", as REST`, async () => {
-      expect(toolError(await call(mcpA1a, tree.update, { pkid: 2_000_000_000, title: 'x' }))).toEqual(notFound);
-      expect(restError(await rest(a1a, 'put', url(a1a, '/2000000000'), { title: 'x' }), 404)).toEqual(notFound);
+      expect(toolError(await call(f.mcpA1a, tree.update, { pkid: 2_000_000_000, title: 'x' }))).toEqual(nodeNotFound);
+      expect(restError(await rest(f.a1a, 'put', url(f.a1a, '/2000000000'), { title: 'x' }), 404)).toEqual(nodeNotFound);
     });
 
     it(`${tree.create} under a missing parent or a parent of another agent's tree → validation_failed on parent_id`, async () => {
-      const foreignParent = await mk(mcpA1b, { title: 'A1b parent' });
+      const foreignParent = await mk(f.mcpA1b, { title: 'A1b parent' });
       for (const parent_id of [2_000_000_000, foreignParent]) {
-        const error = toolError(await call(mcpA1a, tree.create, { title: 'Orphan', parent_id }));
+        const error = toolError(await call(f.mcpA1a, tree.create, { title: 'Orphan', parent_id }));
         expect(error).toEqual({
           code: 'validation_failed',
           message: PARENT_RULE,
           errors: [{ field: 'parent_id', message: PARENT_RULE }],
         });
-        expect(restError(await rest(a1a, 'post', url(a1a), { title: 'Orphan', parent_id }), 422)).toEqual(error);
+        expect(restError(await rest(f.a1a, 'post', url(f.a1a), { title: 'Orphan', parent_id }), 422)).toEqual(error);
       }
       const orphans: unknown[] = await ctx.db.query(`SELECT 1 FROM ${tree.kind} WHERE agent_id = $1 AND title = 'Orphan'`, [
-        a1a.agentId,
+        f.a1a.agentId,
       ]);
       expect(orphans).toEqual([]);
     });
 
     it(`${tree.move} moves a subtree and refuses cycles and missing or foreign parents with validation_failed`, async () => {
-      const r = await mk(mcpA1a, { title: 'R' });
-      const c = await mk(mcpA1a, { title: 'C', parent_id: r });
-      const g = await mk(mcpA1a, { title: 'G', parent_id: c });
-      const s = await mk(mcpA1a, { title: 'S' });
-      const foreign = await mk(mcpA1b, { title: 'Foreign' });
+      const r = await mk(f.mcpA1a, { title: 'R' });
+      const c = await mk(f.mcpA1a, { title: 'C', parent_id: r });
+      const g = await mk(f.mcpA1a, { title: 'G', parent_id: c });
+      const s = await mk(f.mcpA1a, { title: 'S' });
+      const foreign = await mk(f.mcpA1b, { title: 'Foreign' });
 
       for (const target of [r, c, g]) {
-        const cycle = toolError(await call(mcpA1a, tree.move, { pkid: r, parent_id: target }));
+        const cycle = toolError(await call(f.mcpA1a, tree.move, { pkid: r, parent_id: target }));
         expect(cycle.code).toBe('validation_failed');
         expect(cycle.errors?.map((e) => e.field)).toEqual(['parent_id']);
-        expect(cycle).toEqual(restError(await rest(a1a, 'put', url(a1a, `/${r}`), { parent_id: target }), 422));
+        expect(cycle).toEqual(restError(await rest(f.a1a, 'put', url(f.a1a, `/${r}`), { parent_id: target }), 422));
       }
       for (const parent_id of [2_000_000_000, foreign]) {
-        expect(toolError(await call(mcpA1a, tree.move, { pkid: c, parent_id }))).toEqual({
+        expect(toolError(await call(f.mcpA1a, tree.move, { pkid: c, parent_id }))).toEqual({
           code: 'validation_failed',
           message: PARENT_RULE,
           errors: [{ field: 'parent_id', message: PARENT_RULE }],
         });
       }
       // Nothing moved.
-      expect((await nodeOf(a1a, r)).node.parent_id).toBe(0);
-      expect((await nodeOf(a1a, c)).node.parent_id).toBe(r);
+      expect((await nodeOf(f.a1a, r)).node.parent_id).toBe(0);
+      expect((await nodeOf(f.a1a, c)).node.parent_id).toBe(r);
 
-      const moved = ok<UpdatedNode>(await call(mcpA1a, tree.move, { pkid: c, parent_id: s, sort_order: 4 }));
+      const moved = ok<UpdatedNode>(await call(f.mcpA1a, tree.move, { pkid: c, parent_id: s, sort_order: 4 }));
       expect(moved).toEqual({ updated: { pkid: c, parent_id: s, title: 'C', sort_order: 4 } });
-      expect((await nodeOf(a1a, s)).children.map((n) => n.pkid)).toEqual([c]);
-      expect((await nodeOf(a1a, r)).children).toEqual([]);
-      expect((await nodeOf(a1a, c)).children.map((n) => n.pkid)).toEqual([g]); // the subtree came along
+      expect((await nodeOf(f.a1a, s)).children.map((n) => n.pkid)).toEqual([c]);
+      expect((await nodeOf(f.a1a, r)).children).toEqual([]);
+      expect((await nodeOf(f.a1a, c)).children.map((n) => n.pkid)).toEqual([g]); // the subtree came along
 
       // Now R may go under G (no longer its descendant); then back to the root.
-      expect(ok<UpdatedNode>(await call(mcpA1a, tree.move, { pkid: r, parent_id: g })).updated.parent_id).toBe(g);
-      const toRoot = ok<UpdatedNode>(await call(mcpA1a, tree.move, { pkid: r, parent_id: 0 }));
+      expect(ok<UpdatedNode>(await call(f.mcpA1a, tree.move, { pkid: r, parent_id: g })).updated.parent_id).toBe(g);
+      const toRoot = ok<UpdatedNode>(await call(f.mcpA1a, tree.move, { pkid: r, parent_id: 0 }));
       expect(toRoot).toEqual({ updated: { pkid: r, parent_id: 0, title: 'R', sort_order: 0 } });
       // REST PUT with the same body answers the same.
-      expect(restOk(await rest(a1a, 'put', url(a1a, `/${r}`), { parent_id: 0 }))).toEqual(toRoot);
+      expect(restOk(await rest(f.a1a, 'put', url(f.a1a, `/${r}`), { parent_id: 0 }))).toEqual(toRoot);
 
-      expect(toolError(await call(mcpA1a, tree.move, { pkid: 2_000_000_000, parent_id: 0 }))).toEqual(notFound);
+      expect(toolError(await call(f.mcpA1a, tree.move, { pkid: 2_000_000_000, parent_id: 0 }))).toEqual(nodeNotFound);
     });
 
     it(`${tree.remove} deletes the subtree, reports descendants_deleted and never touches another agent's nodes`, async () => {
-      const r = await mk(mcpA1a, { title: 'R' });
-      const c = await mk(mcpA1a, { title: 'C', parent_id: r });
-      const g = await mk(mcpA1a, { title: 'G', parent_id: c });
-      const keep = await mk(mcpA1a, { title: 'Keep' });
+      const r = await mk(f.mcpA1a, { title: 'R' });
+      const c = await mk(f.mcpA1a, { title: 'C', parent_id: r });
+      const g = await mk(f.mcpA1a, { title: 'G', parent_id: c });
+      const keep = await mk(f.mcpA1a, { title: 'Keep' });
       // A node of another agent pointing at R's pkid (the API refuses that; write it directly).
       const [other] = await ctx.db.query(
         `INSERT INTO ${tree.kind} (user_id, agent_id, parent_id, title) VALUES ($1, $2, $3, 'Not yours') RETURNING pkid`,
-        [a1b.userId, a1b.agentId, r],
+        [f.a1b.userId, f.a1b.agentId, r],
       );
 
-      expect(ok(await call(mcpA1a, tree.remove, { pkid: r }))).toEqual({ deleted: r, descendants_deleted: 2 });
+      expect(ok(await call(f.mcpA1a, tree.remove, { pkid: r }))).toEqual({ deleted: r, descendants_deleted: 2 });
       for (const pkid of [r, c, g]) {
-        expect(toolError(await call(mcpA1a, tree.item, { pkid }))).toEqual(notFound);
+        expect(toolError(await call(f.mcpA1a, tree.item, { pkid }))).toEqual(nodeNotFound);
       }
-      expect(ok<NodeWithChildren>(await call(mcpA1a, tree.item, { pkid: keep })).node.pkid).toBe(keep);
+      expect(ok<NodeWithChildren>(await call(f.mcpA1a, tree.item, { pkid: keep })).node.pkid).toBe(keep);
       const survivor: unknown[] = await ctx.db.query(`SELECT 1 FROM ${tree.kind} WHERE pkid = $1 AND agent_id = $2`, [
         other.pkid,
-        a1b.agentId,
+        f.a1b.agentId,
       ]);
       expect(survivor).toHaveLength(1);
 
       // Missing (or already deleted) → not_found, as REST.
-      expect(toolError(await call(mcpA1a, tree.remove, { pkid: r }))).toEqual(notFound);
-      expect(restError(await rest(a1a, 'delete', url(a1a, `/${r}`)), 404)).toEqual(notFound);
+      expect(toolError(await call(f.mcpA1a, tree.remove, { pkid: r }))).toEqual(nodeNotFound);
+      expect(restError(await rest(f.a1a, 'delete', url(f.a1a, `/${r}`)), 404)).toEqual(nodeNotFound);
       // Another agent's node under one's own name → not_found too.
-      expect(toolError(await call(mcpA1a, tree.remove, { pkid: other.pkid }))).toEqual(notFound);
+      expect(toolError(await call(f.mcpA1a, tree.remove, { pkid: other.pkid }))).toEqual(nodeNotFound);
 
       // A leaf: 0 descendants; REST gives the same shape.
-      expect(ok(await call(mcpA1a, tree.remove, { pkid: keep }))).toEqual({ deleted: keep, descendants_deleted: 0 });
-      const leaf = await mk(mcpA1a, { title: 'Leaf' });
-      expect(restOk(await rest(a1a, 'delete', url(a1a, `/${leaf}`)))).toEqual({ deleted: leaf, descendants_deleted: 0 });
+      expect(ok(await call(f.mcpA1a, tree.remove, { pkid: keep }))).toEqual({ deleted: keep, descendants_deleted: 0 });
+      const leaf = await mk(f.mcpA1a, { title: 'Leaf' });
+      expect(restOk(await rest(f.a1a, 'delete', url(f.a1a, `/${leaf}`)))).toEqual({ deleted: leaf, descendants_deleted: 0 });
     });
 
     it(`a sibling (A1b) writing A1a's ${tree.kind} → forbidden "Only the named agent may …", as REST; nothing changes`, async () => {
-      const pkid = await mk(mcpA1a, { title: 'Mine', description: 'mine' });
+      const pkid = await mk(f.mcpA1a, { title: 'Mine', description: 'mine' });
       const cases: [string, Json, Method, string, object | undefined, string][] = [
         [tree.create, { title: 'Intruder' }, 'post', '', { title: 'Intruder' }, `write to its ${tree.kind}`],
         [tree.update, { pkid, title: 'Intruder' }, 'put', `/${pkid}`, { title: 'Intruder' }, `modify its ${tree.kind}`],
@@ -262,16 +252,16 @@ describe('Agent context MCP tools: always-load and preference trees, memories', 
       ];
       for (const [tool, args, method, suffix, body, action] of cases) {
         const expected = { code: 'forbidden', message: `Only the named agent may ${action}` };
-        expect(toolError(await call(mcpA1b, tool, { agent_name: a1a.agentName, ...args }))).toEqual(expected);
-        expect(restError(await rest(a1b, method, url(a1a, suffix), body), 403)).toEqual(expected);
+        expect(toolError(await call(f.mcpA1b, tool, { agent_name: f.a1a.agentName, ...args }))).toEqual(expected);
+        expect(restError(await rest(f.a1b, method, url(f.a1a, suffix), body), 403)).toEqual(expected);
       }
-      expect((await nodeOf(a1a, pkid)).node).toMatchObject({ title: 'Mine', description: 'mine', sort_order: 0 });
+      expect((await nodeOf(f.a1a, pkid)).node).toMatchObject({ title: 'Mine', description: 'mine', sort_order: 0 });
       const intruders: unknown[] = await ctx.db.query(`SELECT 1 FROM ${tree.kind} WHERE title = 'Intruder'`);
       expect(intruders).toEqual([]);
     });
 
     it(`another user's agent (A2) or an unknown name → not_found "Agent not found" for reads and writes, as REST`, async () => {
-      const pkid = await mk(mcpA1a, { title: 'Private' });
+      const pkid = await mk(f.mcpA1a, { title: 'Private' });
       const listTool = tree.kind === 'always_load' ? 'get_always_load' : 'get_preferences';
       const cases: [string, Json, Method, string, object | undefined][] = [
         [listTool, {}, 'get', '', undefined],
@@ -282,11 +272,11 @@ describe('Agent context MCP tools: always-load and preference trees, memories', 
         [tree.remove, { pkid }, 'delete', `/${pkid}`, undefined],
       ];
       for (const [tool, args, method, suffix, body] of cases) {
-        expect(toolError(await call(mcpA2, tool, { agent_name: a1a.agentName, ...args }))).toEqual(AGENT_NOT_FOUND);
-        expect(restError(await rest(a2, method, url(a1a, suffix), body), 404)).toEqual(AGENT_NOT_FOUND);
-        expect(toolError(await call(mcpA1a, tool, { agent_name: 'nobody-at-all', ...args }))).toEqual(AGENT_NOT_FOUND);
+        expect(toolError(await call(f.mcpA2, tool, { agent_name: f.a1a.agentName, ...args }))).toEqual(AGENT_NOT_FOUND);
+        expect(restError(await rest(f.a2, method, url(f.a1a, suffix), body), 404)).toEqual(AGENT_NOT_FOUND);
+        expect(toolError(await call(f.mcpA1a, tool, { agent_name: 'nobody-at-all', ...args }))).toEqual(AGENT_NOT_FOUND);
       }
-      expect((await nodeOf(a1a, pkid)).node.title).toBe('Private');
+      expect((await nodeOf(f.a1a, pkid)).node.title).toBe('Private');
     });
 
     it(`writes are audited as ${tree.event}_CREATE|UPDATE|DELETE with the calling agent`, async () => {
@@ -316,7 +306,7 @@ describe('Agent context MCP tools: always-load and preference trees, memories', 
   // ------------------------------------------------------------------------------------------
   describe('memory tools', () => {
     const url = (agent: TestAgent, suffix = '') => `/agents/${agent.agentName}/memories${suffix}`;
-    const MEMORY_NOT_FOUND: ToolError = { code: 'not_found', message: 'Memory not found' };
+    const MEMORY_NOT_FOUND = notFound(MEMORY_NOT_FOUND_TEXT);
 
     async function mk(client: Client, args: Json): Promise<number> {
       return ok<{ created: { pkid: number } }>(await call(client, 'create_memory', args)).created.pkid;
@@ -352,49 +342,49 @@ describe('Agent context MCP tools: always-load and preference trees, memories', 
     });
 
     it('get_memory of a missing pkid or another agent’s memory → not_found "Memory not found", as REST', async () => {
-      const ofSibling = await mk(mcpA1b, { title: 'A1b memory' });
+      const ofSibling = await mk(f.mcpA1b, { title: 'A1b memory' });
       for (const pkid of [2_000_000_000, ofSibling]) {
-        expect(toolError(await call(mcpA1a, 'get_memory', { pkid }))).toEqual(MEMORY_NOT_FOUND);
-        expect(restError(await rest(a1a, 'get', url(a1a, `/${pkid}`)), 404)).toEqual(MEMORY_NOT_FOUND);
+        expect(toolError(await call(f.mcpA1a, 'get_memory', { pkid }))).toEqual(MEMORY_NOT_FOUND);
+        expect(restError(await rest(f.a1a, 'get', url(f.a1a, `/${pkid}`)), 404)).toEqual(MEMORY_NOT_FOUND);
       }
     });
 
     it('update_memory: absent fields unchanged, description null clears, {} → bad_request, title null → validation_failed', async () => {
-      const pkid = await mk(mcpA1a, { title: 'Old', description: 'Keep' });
-      const get = async () => ok<Memory>(await call(mcpA1a, 'get_memory', { pkid }));
+      const pkid = await mk(f.mcpA1a, { title: 'Old', description: 'Keep' });
+      const get = async () => ok<Memory>(await call(f.mcpA1a, 'get_memory', { pkid }));
 
-      expect(ok(await call(mcpA1a, 'update_memory', { pkid, title: 'New' }))).toEqual({ updated: { pkid, title: 'New' } });
+      expect(ok(await call(f.mcpA1a, 'update_memory', { pkid, title: 'New' }))).toEqual({ updated: { pkid, title: 'New' } });
       expect(await get()).toMatchObject({ title: 'New', description: 'Keep' });
-      expect(ok(await call(mcpA1a, 'update_memory', { pkid, description: null }))).toEqual({ updated: { pkid, title: 'New' } });
+      expect(ok(await call(f.mcpA1a, 'update_memory', { pkid, description: null }))).toEqual({ updated: { pkid, title: 'New' } });
       expect(await get()).toMatchObject({ title: 'New', description: null });
-      const mcp = ok(await call(mcpA1a, 'update_memory', { pkid, description: 'Back' }));
-      expect(restOk(await rest(a1a, 'put', url(a1a, `/${pkid}`), { description: 'Back' }))).toEqual(mcp);
+      const mcp = ok(await call(f.mcpA1a, 'update_memory', { pkid, description: 'Back' }));
+      expect(restOk(await rest(f.a1a, 'put', url(f.a1a, `/${pkid}`), { description: 'Back' }))).toEqual(mcp);
 
-      expect(toolError(await call(mcpA1a, 'update_memory', { pkid }))).toEqual(NO_FIELDS);
-      expect(restError(await rest(a1a, 'put', url(a1a, `/${pkid}`), {}), 400)).toEqual(NO_FIELDS);
-      expect(toolError(await call(mcpA1a, 'update_memory', { pkid: 2_000_000_000 }))).toEqual(NO_FIELDS);
-      const nullTitle = toolError(await call(mcpA1a, 'update_memory', { pkid, title: null }));
+      expect(toolError(await call(f.mcpA1a, 'update_memory', { pkid }))).toEqual(NO_FIELDS_ERROR);
+      expect(restError(await rest(f.a1a, 'put', url(f.a1a, `/${pkid}`), {}), 400)).toEqual(NO_FIELDS_ERROR);
+      expect(toolError(await call(f.mcpA1a, 'update_memory', { pkid: 2_000_000_000 }))).toEqual(NO_FIELDS_ERROR);
+      const nullTitle = toolError(await call(f.mcpA1a, 'update_memory', { pkid, title: null }));
       expect(nullTitle.code).toBe('validation_failed');
       expect(nullTitle.errors?.map((e) => e.field)).toEqual(['title']);
-      expect(nullTitle).toEqual(restError(await rest(a1a, 'put', url(a1a, `/${pkid}`), { title: null }), 422));
+      expect(nullTitle).toEqual(restError(await rest(f.a1a, 'put', url(f.a1a, `/${pkid}`), { title: null }), 422));
       expect(await get()).toMatchObject({ title: 'New', description: 'Back' });
 
-      expect(toolError(await call(mcpA1a, 'update_memory', { pkid: 2_000_000_000, title: 'x' }))).toEqual(MEMORY_NOT_FOUND);
-      expect(restError(await rest(a1a, 'put', url(a1a, '/2000000000'), { title: 'x' }), 404)).toEqual(MEMORY_NOT_FOUND);
+      expect(toolError(await call(f.mcpA1a, 'update_memory', { pkid: 2_000_000_000, title: 'x' }))).toEqual(MEMORY_NOT_FOUND);
+      expect(restError(await rest(f.a1a, 'put', url(f.a1a, '/2000000000'), { title: 'x' }), 404)).toEqual(MEMORY_NOT_FOUND);
     });
 
     it('delete_memory → {deleted: pkid}; again → not_found, as REST', async () => {
-      const pkid = await mk(mcpA1a, { title: 'Temporary' });
-      expect(ok(await call(mcpA1a, 'delete_memory', { pkid }))).toEqual({ deleted: pkid });
-      expect(toolError(await call(mcpA1a, 'get_memory', { pkid }))).toEqual(MEMORY_NOT_FOUND);
-      expect(toolError(await call(mcpA1a, 'delete_memory', { pkid }))).toEqual(MEMORY_NOT_FOUND);
-      expect(restError(await rest(a1a, 'delete', url(a1a, `/${pkid}`)), 404)).toEqual(MEMORY_NOT_FOUND);
-      const other = await mk(mcpA1a, { title: 'Temporary 2' });
-      expect(restOk(await rest(a1a, 'delete', url(a1a, `/${other}`)))).toEqual({ deleted: other });
+      const pkid = await mk(f.mcpA1a, { title: 'Temporary' });
+      expect(ok(await call(f.mcpA1a, 'delete_memory', { pkid }))).toEqual({ deleted: pkid });
+      expect(toolError(await call(f.mcpA1a, 'get_memory', { pkid }))).toEqual(MEMORY_NOT_FOUND);
+      expect(toolError(await call(f.mcpA1a, 'delete_memory', { pkid }))).toEqual(MEMORY_NOT_FOUND);
+      expect(restError(await rest(f.a1a, 'delete', url(f.a1a, `/${pkid}`)), 404)).toEqual(MEMORY_NOT_FOUND);
+      const other = await mk(f.mcpA1a, { title: 'Temporary 2' });
+      expect(restOk(await rest(f.a1a, 'delete', url(f.a1a, `/${other}`)))).toEqual({ deleted: other });
     });
 
     it('a sibling writing → forbidden "Only the named agent may …"; another user or unknown name → not_found', async () => {
-      const pkid = await mk(mcpA1a, { title: 'Mine' });
+      const pkid = await mk(f.mcpA1a, { title: 'Mine' });
       const writes: [string, Json, Method, string, object | undefined, string][] = [
         ['create_memory', { title: 'Intruder' }, 'post', '', { title: 'Intruder' }, 'write to its memories'],
         ['update_memory', { pkid, title: 'Intruder' }, 'put', `/${pkid}`, { title: 'Intruder' }, 'modify its memories'],
@@ -402,21 +392,21 @@ describe('Agent context MCP tools: always-load and preference trees, memories', 
       ];
       for (const [tool, args, method, suffix, body, action] of writes) {
         const forbidden = { code: 'forbidden', message: `Only the named agent may ${action}` };
-        expect(toolError(await call(mcpA1b, tool, { agent_name: a1a.agentName, ...args }))).toEqual(forbidden);
-        expect(restError(await rest(a1b, method, url(a1a, suffix), body), 403)).toEqual(forbidden);
-        expect(toolError(await call(mcpA2, tool, { agent_name: a1a.agentName, ...args }))).toEqual(AGENT_NOT_FOUND);
-        expect(restError(await rest(a2, method, url(a1a, suffix), body), 404)).toEqual(AGENT_NOT_FOUND);
-        expect(toolError(await call(mcpA1a, tool, { agent_name: 'nobody-at-all', ...args }))).toEqual(AGENT_NOT_FOUND);
+        expect(toolError(await call(f.mcpA1b, tool, { agent_name: f.a1a.agentName, ...args }))).toEqual(forbidden);
+        expect(restError(await rest(f.a1b, method, url(f.a1a, suffix), body), 403)).toEqual(forbidden);
+        expect(toolError(await call(f.mcpA2, tool, { agent_name: f.a1a.agentName, ...args }))).toEqual(AGENT_NOT_FOUND);
+        expect(restError(await rest(f.a2, method, url(f.a1a, suffix), body), 404)).toEqual(AGENT_NOT_FOUND);
+        expect(toolError(await call(f.mcpA1a, tool, { agent_name: 'nobody-at-all', ...args }))).toEqual(AGENT_NOT_FOUND);
       }
       for (const [tool, args] of [
         ['get_memories', {}],
         ['get_memory', { pkid }],
       ] as [string, Json][]) {
-        expect(toolError(await call(mcpA2, tool, { agent_name: a1a.agentName, ...args }))).toEqual(AGENT_NOT_FOUND);
-        expect(toolError(await call(mcpA1a, tool, { agent_name: 'nobody-at-all', ...args }))).toEqual(AGENT_NOT_FOUND);
+        expect(toolError(await call(f.mcpA2, tool, { agent_name: f.a1a.agentName, ...args }))).toEqual(AGENT_NOT_FOUND);
+        expect(toolError(await call(f.mcpA1a, tool, { agent_name: 'nobody-at-all', ...args }))).toEqual(AGENT_NOT_FOUND);
       }
-      expect(restError(await rest(a2, 'get', url(a1a)), 404)).toEqual(AGENT_NOT_FOUND);
-      expect(ok<Memory>(await call(mcpA1a, 'get_memory', { pkid })).title).toBe('Mine');
+      expect(restError(await rest(f.a2, 'get', url(f.a1a)), 404)).toEqual(AGENT_NOT_FOUND);
+      expect(ok<Memory>(await call(f.mcpA1a, 'get_memory', { pkid })).title).toBe('Mine');
       const intruders: unknown[] = await ctx.db.query(`SELECT 1 FROM agent_memories WHERE title = 'Intruder'`);
       expect(intruders).toEqual([]);
     });

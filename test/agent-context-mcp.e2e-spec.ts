@@ -1,5 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { Json, ToolError, TreeNode, NestedNode, CreatedNode, Memory, Context, AuditRow, ISO, AGENT_NOT_FOUND, TOOLS, CALLER_ONLY_TOOLS, REQUIRED, ok, okText, toolError, restOk, restError, withoutTime, contextTools } from './support/agent-context-mcp';
+import { CONTEXT_KEYS } from './support/agent-context';
+import { TreeNode, NestedNode, CreatedNode, Memory, Context, AuditRow, AGENT_NOT_FOUND, TOOLS, CALLER_ONLY_TOOLS, REQUIRED, withoutTime, contextTools } from './support/agent-context-mcp';
+import { Json, ToolError, ok, okText, toolError, restOk, restError, ISO } from './support/mcp-client';
 import { useFixtures } from './support/fixtures';
 import { TestAgent, uniqueName } from './support/test-app';
 
@@ -15,24 +17,13 @@ import { TestAgent, uniqueName } from './support/test-app';
 
 describe('Agent context MCP tools: tools/list, the caller, get_context, audit, argument validation', () => {
   const ctx = useFixtures();
-  const { key, call, connect, rest, lastSeq, auditOf, countEvents } = contextTools(ctx);
-  let a1a: TestAgent;
-  let a1b: TestAgent;
-  let a2: TestAgent;
-  let mcpA1a: Client;
-  let mcpA2: Client;
-  beforeAll(async () => {
-    a1a = await ctx.newUser({ timezone: 'America/Denver' });
-    a1b = await ctx.newAgent(a1a);
-    a2 = await ctx.newUser();
-    mcpA1a = await connect(key(a1a));
-    mcpA2 = await connect(key(a2));
-  });
+  const { key, call, connect, rest, lastSeq, auditOf, countEvents, agents } = contextTools(ctx);
+  const f = agents();
 
   // ------------------------------------------------------------------------------------------
   describe('tools/list', () => {
     it('advertises every tool with an optional agent_key string', async () => {
-      const { tools } = await mcpA1a.listTools();
+      const { tools } = await f.mcpA1a.listTools();
       const byName = new Map(tools.map((tool) => [tool.name, tool]));
       for (const name of TOOLS) {
         const tool = byName.get(name);
@@ -45,7 +36,7 @@ describe('Agent context MCP tools: tools/list, the caller, get_context, audit, a
     });
 
     it('has an agent_name string on every tool whose REST route names an agent (required only for create_handoff, the recipient), and none on caller-only tools', async () => {
-      const { tools } = await mcpA1a.listTools();
+      const { tools } = await f.mcpA1a.listTools();
       const byName = new Map(tools.map((tool) => [tool.name, tool]));
       for (const name of TOOLS) {
         const schema = byName.get(name)!.inputSchema;
@@ -62,7 +53,7 @@ describe('Agent context MCP tools: tools/list, the caller, get_context, audit, a
     });
 
     it('requires exactly the arguments the REST route needs, with their types', async () => {
-      const { tools } = await mcpA1a.listTools();
+      const { tools } = await f.mcpA1a.listTools();
       const byName = new Map(tools.map((tool) => [tool.name, tool]));
       for (const name of TOOLS) {
         const required = [...(byName.get(name)!.inputSchema.required ?? [])].sort();
@@ -88,18 +79,18 @@ describe('Agent context MCP tools: tools/list, the caller, get_context, audit, a
       const anonymous = await connect();
       const title = uniqueName('by-key');
       const created = ok<{ created: { pkid: number } }>(
-        await call(anonymous, 'create_memory', { agent_key: a1b.apiKey, title }),
+        await call(anonymous, 'create_memory', { agent_key: f.a1b.apiKey, title }),
       );
-      const memory = restOk<Memory>(await rest(a1b, 'get', `/agents/${a1b.agentName}/memories/${created.created.pkid}`));
+      const memory = restOk<Memory>(await rest(f.a1b, 'get', `/agents/${f.a1b.agentName}/memories/${created.created.pkid}`));
       expect(memory.title).toBe(title);
       // Not in A1a's memories.
-      const own = restOk<{ memories: Memory[] }>(await rest(a1a, 'get', `/agents/${a1a.agentName}/memories`));
+      const own = restOk<{ memories: Memory[] }>(await rest(f.a1a, 'get', `/agents/${f.a1a.agentName}/memories`));
       expect(own.memories.map((m) => m.pkid)).not.toContain(created.created.pkid);
     });
 
     it('an unknown agent_key (or header key) is unauthorized "Invalid API key" and writes nothing', async () => {
       const anonymous = await connect();
-      const forged = `${a1a.apiKey.slice(0, -4)}zzzz`;
+      const forged = `${f.a1a.apiKey.slice(0, -4)}zzzz`;
       const forgedHeader = await connect({ 'X-Api-Key': forged });
       const since = await lastSeq();
       for (const [client, args] of [
@@ -110,7 +101,7 @@ describe('Agent context MCP tools: tools/list, the caller, get_context, audit, a
           ['get_context', {}],
           ['create_memory', { title: 'Forged' }],
           ['create_always_load', { title: 'Forged' }],
-          ['create_handoff', { agent_name: a1a.agentName, title: 'Forged', prompt: 'x' }],
+          ['create_handoff', { agent_name: f.a1a.agentName, title: 'Forged', prompt: 'x' }],
           ['create_session', {}],
         ] as [string, Json][]) {
           expect({ name, error: toolError(await call(client, name, { ...args, ...extra })) }).toEqual({
@@ -186,20 +177,7 @@ describe('Agent context MCP tools: tools/list, the caller, get_context, audit, a
       const mcp = okText<Context>(await call(mcpOwner, 'get_context'));
       const viaRest = restOk<Context>(await rest(owner, 'get', `/agents/${owner.agentName}/context`));
       expect(withoutTime(mcp)).toEqual(withoutTime(viaRest));
-      expect(Object.keys(mcp).sort()).toEqual(
-        [
-          'actionable_nudges',
-          'agent',
-          'always_load',
-          'hints_compact',
-          'last_session',
-          'memories',
-          'pending_handoffs',
-          'preferences_manifest',
-          'projects_manifest',
-          'time',
-        ],
-      );
+      expect(Object.keys(mcp).sort()).toEqual(CONTEXT_KEYS);
       expect(mcp.time).toEqual({
         utc: expect.stringMatching(ISO),
         local: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0[12]:00$/),
@@ -230,8 +208,8 @@ describe('Agent context MCP tools: tools/list, the caller, get_context, audit, a
     });
 
     it('another user’s agent or an unknown name: not_found "Agent not found", as REST', async () => {
-      expect(toolError(await call(mcpA2, 'get_context', { agent_name: owner.agentName }))).toEqual(AGENT_NOT_FOUND);
-      expect(restError(await rest(a2, 'get', `/agents/${owner.agentName}/context`), 404)).toEqual(AGENT_NOT_FOUND);
+      expect(toolError(await call(f.mcpA2, 'get_context', { agent_name: owner.agentName }))).toEqual(AGENT_NOT_FOUND);
+      expect(restError(await rest(f.a2, 'get', `/agents/${owner.agentName}/context`), 404)).toEqual(AGENT_NOT_FOUND);
       expect(toolError(await call(mcpOwner, 'get_context', { agent_name: 'nobody-at-all' }))).toEqual(AGENT_NOT_FOUND);
       expect(restError(await rest(owner, 'get', '/agents/nobody-at-all/context'), 404)).toEqual(AGENT_NOT_FOUND);
     });
@@ -372,8 +350,8 @@ describe('Agent context MCP tools: tools/list, the caller, get_context, audit, a
         { pkid: music.created.pkid, description: null, children: [] },
       ]);
 
-      expect(toolError(await call(mcpA2, 'get_preferences', { agent_name: agent.agentName }))).toEqual(AGENT_NOT_FOUND);
-      expect(toolError(await call(mcpA2, 'get_preference_tree', { agent_name: agent.agentName }))).toEqual(AGENT_NOT_FOUND);
+      expect(toolError(await call(f.mcpA2, 'get_preferences', { agent_name: agent.agentName }))).toEqual(AGENT_NOT_FOUND);
+      expect(toolError(await call(f.mcpA2, 'get_preference_tree', { agent_name: agent.agentName }))).toEqual(AGENT_NOT_FOUND);
       expect(toolError(await call(client, 'get_preference_tree', { agent_name: 'nobody-at-all' }))).toEqual(AGENT_NOT_FOUND);
     });
   });
@@ -416,7 +394,7 @@ describe('Agent context MCP tools: tools/list, the caller, get_context, audit, a
 
     it('ALWAYS_LOAD_CREATE through MCP by A1a carries A1a’s agent id', async () => {
       const before = await countEvents('ALWAYS_LOAD_CREATE');
-      const pkid = ok<CreatedNode>(await call(mcpA1a, 'create_always_load', { title: uniqueName('audit') })).created.pkid;
+      const pkid = ok<CreatedNode>(await call(f.mcpA1a, 'create_always_load', { title: uniqueName('audit') })).created.pkid;
       expect(await countEvents('ALWAYS_LOAD_CREATE')).toBe(before + 1);
       const rows: AuditRow[] = await ctx.db.query(
         `SELECT event_type, user_id, agent_id, request_id, subject, meta FROM audit_events
@@ -426,10 +404,10 @@ describe('Agent context MCP tools: tools/list, the caller, get_context, audit, a
       expect(rows).toEqual([
         {
           event_type: 'ALWAYS_LOAD_CREATE',
-          user_id: a1a.userId,
-          agent_id: a1a.agentId,
+          user_id: f.a1a.userId,
+          agent_id: f.a1a.agentId,
           request_id: expect.any(String),
-          subject: a1a.agentName,
+          subject: f.a1a.agentName,
           meta: { pkid, parent_id: 0 },
         },
       ]);
@@ -442,7 +420,7 @@ describe('Agent context MCP tools: tools/list, the caller, get_context, audit, a
     const counts = async () =>
       Promise.all(
         ['always_load', 'preferences', 'agent_memories', 'handoffs', 'sessions'].map(async (table) => {
-          const [row] = await ctx.db.query(`SELECT count(*)::int AS n FROM ${table} WHERE agent_id = $1`, [a1a.agentId]);
+          const [row] = await ctx.db.query(`SELECT count(*)::int AS n FROM ${table} WHERE agent_id = $1`, [f.a1a.agentId]);
           return [table, row.n as number];
         }),
       );
@@ -454,7 +432,7 @@ describe('Agent context MCP tools: tools/list, the caller, get_context, audit, a
     });
 
     async function invalid(tool: string, args: Json, field: string): Promise<ToolError> {
-      const error = toolError(await call(mcpA1a, tool, args));
+      const error = toolError(await call(f.mcpA1a, tool, args));
       expect({ tool, code: error.code }).toEqual({ tool, code: 'validation_failed' });
       expect(error.message).toContain(field);
       expect(error.errors?.map((e) => e.field)).toContain(field);
@@ -490,7 +468,7 @@ describe('Agent context MCP tools: tools/list, the caller, get_context, audit, a
     it('status: "done" → validation_failed naming status, as REST', async () => {
       const error = await invalid('list_handoffs', { status: 'done' }, 'status');
       expect(error.errors).toEqual([{ field: 'status', message: 'status must be one of pending, picked_up, all' }]);
-      expect(error).toEqual(restError(await rest(a1a, 'get', `/agents/${a1a.agentName}/handoffs?status=done`), 422));
+      expect(error).toEqual(restError(await rest(f.a1a, 'get', `/agents/${f.a1a.agentName}/handoffs?status=done`), 422));
     });
 
     it('other wrong types and ranges name their field', async () => {
@@ -513,15 +491,15 @@ describe('Agent context MCP tools: tools/list, the caller, get_context, audit, a
     });
 
     it('a pkid beyond the integer range is the same validation error as REST (naming pkid)', async () => {
-      const expected = restError(await rest(a1a, 'get', `/agents/${a1a.agentName}/memories/2147483648`), 422);
+      const expected = restError(await rest(f.a1a, 'get', `/agents/${f.a1a.agentName}/memories/2147483648`), 422);
       expect(expected.errors).toEqual([{ field: 'pkid', message: 'pkid must be a positive integer' }]);
-      expect(toolError(await call(mcpA1a, 'get_memory', { pkid: 2_147_483_648 }))).toEqual(expected);
+      expect(toolError(await call(f.mcpA1a, 'get_memory', { pkid: 2_147_483_648 }))).toEqual(expected);
     });
 
     // Last in this block (tests run in order): the refused calls above stored and audited nothing.
     it('none of the refused calls above stored or audited anything', async () => {
       expect(await counts()).toEqual(before);
-      expect(await auditOf(a1a.userId, since)).toEqual([]);
+      expect(await auditOf(f.a1a.userId, since)).toEqual([]);
     });
   });
 });

@@ -1,6 +1,6 @@
-import { AGENT_NOT_FOUND, NO_FIELDS, MISSING, Fixture, alBase, prefBase, TREES, agentContext } from './support/agent-context';
+import { AGENT_NOT_FOUND, NO_FIELDS, MISSING, alBase, prefBase, TREES, agentContext } from './support/agent-context';
 import { newRid } from './support/agent-requests';
-import { useFixtures } from './support/fixtures';
+import { perBlock, useFixtures } from './support/fixtures';
 import { expectProblem } from './support/problems';
 
 /*
@@ -17,12 +17,11 @@ describe('LucyAPI agent-scoped API: the always-load and preferences trees', () =
 
   // ---------------------------------------------------------------------------
   describe.each(TREES)('$kind tree', ({ kind, other, base, notFound, event }) => {
-    let f: Fixture;
+    const f = perBlock(fixture);
     let path: string;
     const item = (pkid: number) => `${path}/${pkid}`;
 
-    beforeAll(async () => {
-      f = await fixture();
+    beforeAll(() => {
       path = base(f.a1a.agentName);
     });
 
@@ -353,11 +352,10 @@ describe('LucyAPI agent-scoped API: the always-load and preferences trees', () =
 
   // ---------------------------------------------------------------------------
   describe('always-load flat list', () => {
-    let f: Fixture;
+    const f = perBlock(fixture);
     let expected: number[];
 
     beforeAll(async () => {
-      f = await fixture();
       const r1 = await createNode('always_load', f.a1a, { title: 'r1', sort_order: 1, description: 'one' });
       const r2 = await createNode('always_load', f.a1a, { title: 'r2' });
       const c1 = await createNode('always_load', f.a1a, { title: 'c1', parent_id: r1 });
@@ -404,7 +402,7 @@ describe('LucyAPI agent-scoped API: the always-load and preferences trees', () =
 
   // ---------------------------------------------------------------------------
   describe('preferences manifest and tree', () => {
-    let f: Fixture;
+    const f = perBlock(fixture);
     let food: number;
     let music: number;
     let spicy: number;
@@ -412,7 +410,6 @@ describe('LucyAPI agent-scoped API: the always-load and preferences trees', () =
     let chili: number;
 
     beforeAll(async () => {
-      f = await fixture();
       food = await createNode('preferences', f.a1a, { title: 'Food', description: 'Food prefs', sort_order: 2 });
       music = await createNode('preferences', f.a1a, { title: 'Music', description: 'Music prefs', sort_order: 1 });
       spicy = await createNode('preferences', f.a1a, { title: 'Spicy', parent_id: food, sort_order: 1, description: 'Very' });

@@ -1,6 +1,6 @@
-import { AGENT_NOT_FOUND, NO_FIELDS, MEMORY_NOT_FOUND, ISO_UTC, MISSING, Fixture, alBase, prefBase, memBase, agentContext } from './support/agent-context';
+import { AGENT_NOT_FOUND, NO_FIELDS, MEMORY_NOT_FOUND, ISO_UTC, MISSING, alBase, prefBase, memBase, agentContext } from './support/agent-context';
 import { AUDIT_FAIL, Method, newRid, refuseAuditFor } from './support/agent-requests';
-import { useFixtures } from './support/fixtures';
+import { perBlock, useFixtures } from './support/fixtures';
 import { expectProblem, problem } from './support/problems';
 import { uniqueName } from './support/test-app';
 
@@ -19,13 +19,12 @@ describe('LucyAPI agent-scoped API: access rules, agent memories, bounded lists,
 
   // ---------------------------------------------------------------------------
   describe('access rules (one rule for every agent-scoped route)', () => {
-    let f: Fixture;
+    const f = perBlock(fixture);
     let al: number;
     let pref: number;
     let mem: number;
 
     beforeAll(async () => {
-      f = await fixture();
       al = await createNode('always_load', f.a1a, { title: 'Voice', description: 'Warm, direct.' });
       pref = await createNode('preferences', f.a1a, { title: 'Food', description: 'Spicy.' });
       mem = await createMemory(f.a1a, { title: 'Has a dog named Rex', description: 'A beagle.' });
@@ -194,12 +193,8 @@ describe('LucyAPI agent-scoped API: access rules, agent memories, bounded lists,
 
   // ---------------------------------------------------------------------------
   describe('agent memories', () => {
-    let f: Fixture;
+    const f = perBlock(fixture);
     const path = () => memBase(f.a1a.agentName);
-
-    beforeAll(async () => {
-      f = await fixture();
-    });
 
     it('POST creates: 201 {created: {pkid, title, created_at}}, audited', async () => {
       const rid = newRid('mem-create');
@@ -315,11 +310,10 @@ describe('LucyAPI agent-scoped API: access rules, agent memories, bounded lists,
 
   // ---------------------------------------------------------------------------
   describe('lists are bounded (limit default 200, max 1000)', () => {
-    let f: Fixture;
+    const f = perBlock(fixture);
     const N = 1001;
 
     beforeAll(async () => {
-      f = await fixture();
       // Bulk rows straight into the tables: the API would take a thousand requests per table.
       await ctx.db.query(
         `INSERT INTO agent_memories (user_id, agent_id, title) SELECT $1, $2, 'm' || i FROM generate_series(1, $3) AS i`,
@@ -363,12 +357,9 @@ describe('LucyAPI agent-scoped API: access rules, agent memories, bounded lists,
 
   // ---------------------------------------------------------------------------
   describe('a write and its audit event share one transaction', () => {
-    let f: Fixture;
+    const f = perBlock(fixture);
     const FAIL = AUDIT_FAIL;
 
-    beforeAll(async () => {
-      f = await fixture();
-    });
     refuseAuditFor(() => ctx.app);
 
     it('when the audit insert fails, the create, update, move and subtree delete are rolled back (500, nothing changed)', async () => {

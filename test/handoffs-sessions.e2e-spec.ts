@@ -1,5 +1,6 @@
+import { AGENT_NOT_FOUND, HANDOFF_NOT_FOUND, ALREADY_PICKED_UP, PICKUP_FORBIDDEN, DELETE_FORBIDDEN, SESSION_NOT_FOUND, ISO_UTC, MISSING, Handoff } from './support/agent-context';
 import { AUDIT_FAIL, Method, newRid, refuseAuditFor } from './support/agent-requests';
-import { useFixtures } from './support/fixtures';
+import { newUsers, perBlock, useFixtures } from './support/fixtures';
 import { expectProblem, problem } from './support/problems';
 import { TestAgent, uniqueName } from './support/test-app';
 
@@ -11,31 +12,7 @@ import { TestAgent, uniqueName } from './support/test-app';
  * agents A1a and A1b (and A1c for a bystander), user U2 with agent A2.
  */
 
-const AGENT_NOT_FOUND = 'Agent not found';
-const HANDOFF_NOT_FOUND = 'Handoff not found';
-const ALREADY_PICKED_UP = 'Handoff not found or already picked up';
-const PICKUP_FORBIDDEN = 'Only the named agent may pickup its handoffs';
-const DELETE_FORBIDDEN = 'Only the named agent may delete its handoffs (or its sender, while it is pending)';
-const SESSION_NOT_FOUND = 'Session not found';
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
-const MISSING = 2_147_483_647;
-
-interface Fixture {
-  a1a: TestAgent;
-  a1b: TestAgent;
-  a1c: TestAgent;
-  a2: TestAgent;
-}
-
-interface Handoff {
-  handoff_id: number;
-  title: string;
-  prompt: string;
-  created_by_agent: string | null;
-  recipient: string;
-  created_at: string;
-  picked_up_at: string | null;
-}
+type Fixture = Record<'a1a' | 'a1b' | 'a1c' | 'a2', TestAgent>;
 
 const ids = (handoffs: Handoff[]) => handoffs.map((h) => h.handoff_id);
 
@@ -43,22 +20,13 @@ describe('LucyAPI handoffs and sessions', () => {
   const ctx = useFixtures();
   const { as, expectAudited, expectNotAudited } = ctx;
 
-  async function fixture(): Promise<Fixture> {
-    const a1a = await ctx.newUser({ userName: uniqueName('u1'), agentName: uniqueName('a1a'), timezone: 'America/Denver' });
-    const a1b = await ctx.newAgent(a1a, uniqueName('a1b'));
-    const a1c = await ctx.newAgent(a1a, uniqueName('a1c'));
-    const a2 = await ctx.newUser({ userName: uniqueName('u2'), agentName: uniqueName('a2') });
-    return { a1a, a1b, a1c, a2 };
-  }
+  /** U1 (America/Denver) with A1a, A1b and A1c; U2 with A2. */
+  const fixture = (): Promise<Fixture> => newUsers(ctx, [['a1a', 'a1b', 'a1c'], ['a2']], ['America/Denver']);
 
   // ---------------------------------------------------------------------------
   describe('handoffs', () => {
-    let f: Fixture;
+    const f = perBlock(fixture);
     const hpath = (agent: TestAgent, suffix = '') => `/agents/${agent.agentName}/handoffs${suffix}`;
-
-    beforeAll(async () => {
-      f = await fixture();
-    });
 
     async function handoff(from: TestAgent, to: TestAgent, title = uniqueName('handoff')): Promise<number> {
       return (await ctx.newHandoff(from, to.agentName, { title, prompt: `Prompt for ${title}` })).handoff_id;
@@ -335,11 +303,10 @@ describe('LucyAPI handoffs and sessions', () => {
   // ---------------------------------------------------------------------------
   describe('handoff lists are bounded (limit default 200, max 1000)', () => {
     const N = 1001;
-    let f: Fixture;
+    const f = perBlock(fixture);
     let queue: number[];
 
     beforeAll(async () => {
-      f = await fixture();
       // A1b sent N handoffs to A1a, one second apart (oldest first = in pkid order); inserted directly.
       queue = (
         await ctx.db.query(
@@ -379,11 +346,8 @@ describe('LucyAPI handoffs and sessions', () => {
   // ---------------------------------------------------------------------------
   describe('a write and its audit event share one transaction', () => {
     const FAIL = AUDIT_FAIL;
-    let f: Fixture;
+    const f = perBlock(fixture);
 
-    beforeAll(async () => {
-      f = await fixture();
-    });
     refuseAuditFor(() => ctx.app);
 
     it('when the audit insert fails, handoff create, pickup and delete and session create and notes roll back (500)', async () => {
@@ -417,11 +381,7 @@ describe('LucyAPI handoffs and sessions', () => {
 
   // ---------------------------------------------------------------------------
   describe('sessions', () => {
-    let f: Fixture;
-
-    beforeAll(async () => {
-      f = await fixture();
-    });
+    const f = perBlock(fixture);
 
     async function sessionCount(agent: TestAgent): Promise<number> {
       const [row] = await ctx.db.query(`SELECT count(*)::int AS n FROM sessions WHERE agent_id = $1`, [agent.agentId]);

@@ -1,8 +1,8 @@
-import type { Response, Test } from 'supertest';
 import { newRid } from './support/agent-requests';
-import { useFixtures } from './support/fixtures';
-import { HINT_NOT_FOUND, PARENT_NOT_FOUND, NOT_OWNER, NOT_A_CATEGORY, Fixture, ListedHint, hintIds, hintFixtures } from './support/hints';
-import { expectProblem, problem } from './support/problems';
+import { perBlock, useFixtures } from './support/fixtures';
+import { PARENT_NOT_FOUND, ListedHint, hintIds, hintFixtures } from './support/hints';
+import { HINT_NOT_FOUND, NOT_OWNER, NOT_A_CATEGORY, MatrixOp, expectSharingMatrix } from './support/knowledge';
+import { expectProblem } from './support/problems';
 
 /*
  * LucyAPI hints shared by category (spec §1.7, §3.10): the sharing matrix of U2 on
@@ -14,34 +14,17 @@ import { expectProblem, problem } from './support/problems';
 describe('LucyAPI hint categories and hints: sharing by category', () => {
   const ctx = useFixtures();
   const { fixture, createCategory, createHint, share, hintRow, snapshot, orphans, NO_ORPHANS, expectKnowledgeAudit } = hintFixtures(ctx);
-  const { as, expectNotAudited, expectOnlyShareNameLookup } = ctx;
+  const { as, expectNotAudited } = ctx;
 
   // ---------------------------------------------------------------------------
   describe('sharing (by category)', () => {
-    let f: Fixture;
-
-    beforeAll(async () => {
-      f = await fixture();
-    });
+    const f = perBlock(fixture);
 
     interface Ctx {
       cat: number;
       a: number;
       a1: number;
       b: number;
-    }
-
-    interface Op {
-      name: string;
-      /** The share level needed; 'owner' for operations no share allows. */
-      required: 1 | 2 | 3 | 'owner';
-      denied: string;
-      status: number;
-      run: (c: Ctx, rid: string) => Test;
-      /** Checks the effect of an allowed request (a write also checks its audit event). */
-      allowed: (c: Ctx, res: Response, rid: string, level: number) => Promise<void>;
-      /** A share by user name: the name it looks up, whose SHARE_NAME_LOOKUP event is all a denial records. */
-      lookedUpName?: () => string;
     }
 
     /** A fresh category of U1: a with child a1, b; shared to U3 at level 1 and to U2 at `level` (0 = not shared). */
@@ -75,7 +58,7 @@ describe('LucyAPI hint categories and hints: sharing by category', () => {
       );
     });
 
-    const ops: Op[] = [
+    const ops: MatrixOp<Ctx>[] = [
       {
         name: 'get root',
         required: 1,
@@ -187,22 +170,7 @@ describe('LucyAPI hint categories and hints: sharing by category', () => {
         expect(hintIds(compact)).toEqual(expect.arrayContaining(expected));
       }
 
-      for (const op of ops) {
-        const c = await matrixCategory(level);
-        const before = await snapshot(c.cat);
-        const rid = newRid('matrix');
-        const res = await op.run(c, rid);
-        const allowed = typeof op.required === 'number' && level >= op.required;
-        if (allowed) {
-          expect({ op: op.name, level, status: res.status }).toEqual({ op: op.name, level, status: op.status });
-          await op.allowed(c, res, rid, level);
-        } else {
-          expect({ op: op.name, level, ...problem(res) }).toEqual({ op: op.name, level, status: 404, detail: op.denied });
-          if (op.lookedUpName) await expectOnlyShareNameLookup(rid, f.a2, op.lookedUpName(), true);
-          else await expectNotAudited(rid);
-          expect({ op: op.name, level, state: await snapshot(c.cat) }).toEqual({ op: op.name, level, state: before });
-        }
-      }
+      await expectSharingMatrix(ctx, f.a2, level, ops, matrixCategory, (c) => snapshot(c.cat));
     });
 
     it('level 3: U2 may delete a grandchild and a child subtree, never the root; the owner then deletes the root and U2 loses it all', async () => {

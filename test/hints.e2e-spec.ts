@@ -1,44 +1,27 @@
-import { AUDIT_FAIL, Method, newRid, refuseAuditFor } from './support/agent-requests';
-import { useFixtures } from './support/fixtures';
-import { HINT_NOT_FOUND, PARENT_NOT_FOUND, NO_FIELDS, ISO_UTC, MISSING, Fixture, ListedHint, hintIds, hintFixtures } from './support/hints';
+import { Call, newRid, refuseAuditFor } from './support/agent-requests';
+import { perBlock, useFixtures } from './support/fixtures';
+import { PARENT_NOT_FOUND, ListedHint, hintIds, hintFixtures } from './support/hints';
+import { HINT_NOT_FOUND, ISO_UTC, MISSING } from './support/knowledge';
 import { expectProblem, problem } from './support/problems';
-import { TestAgent } from './support/test-app';
 
 /*
  * LucyAPI hint categories and hints (spec §1.7, §3.10, §5.8 with the bracketed
  * fixes): categories are root hints (their own category), children inherit the
  * category; audit in the owner's tenant, rollback when the audit insert fails, and
  * subtree deletes racing child creates, over HTTP against real PostgreSQL. Sharing
- * by category: hints-sharing. Fixtures: user U1 with agents A1a and A1b, user U2
+ * by category: hints-sharing; what hints answer like projects and wikis (401s,
+ * 404s, empty updates, an empty list): knowledge-objects. Fixtures: user U1 with agents A1a and A1b, user U2
  * with A2, user U3 with A3. Expected texts are written out here, never imported from src/.
  */
 
 describe('LucyAPI hint categories and hints: create, read, update, delete', () => {
   const ctx = useFixtures();
   const { fixture, createCategory, createHint, share, hintRow, hintCount, hintUpdatedAt, snapshot, orphans, NO_ORPHANS, expectKnowledgeAudit, pause } = hintFixtures(ctx);
-  const { as, expectNotAudited } = ctx;
+  const { as, expectNotAudited, expectRefused, expectRolledBack } = ctx;
 
   // ---------------------------------------------------------------------------
   describe('creating categories and hints', () => {
-    let f: Fixture;
-
-    beforeAll(async () => {
-      f = await fixture();
-    });
-
-    it('the hint routes need an agent key (401)', async () => {
-      for (const [method, path] of [
-        ['get', '/hints'],
-        ['get', '/hints/compact'],
-        ['get', '/hints/1'],
-        ['post', '/hints'],
-        ['post', '/hint_categories'],
-      ] as [Method, string][]) {
-        const req = ctx.http()[method](path);
-        const res = method === 'post' ? await req.send({ title: 'x' }) : await req;
-        expect({ method, path, status: res.status }).toEqual({ method, path, status: 401 });
-      }
-    });
+    const f = perBlock(fixture);
 
     it('POST /hint_categories → 201 {created:{hint_id, parent_id:0, title, hint_category_id == hint_id}}, owned by the caller’s user, audited', async () => {
       const rid = newRid('cat-create');
@@ -76,35 +59,8 @@ describe('LucyAPI hint categories and hints: create, read, update, delete', () =
       expect(await orphans()).toEqual(NO_ORPHANS);
     });
 
-    it('refuses bad bodies: 422, nothing stored or audited (a 501-character title is not a 500)', async () => {
+    it('a child’s title may be 500 characters long (501 are refused: knowledge-objects)', async () => {
       const cat = await createCategory(f.a1a);
-      const before = await hintCount(f.a1a);
-      const cases: [string, unknown][] = [
-        ['/hint_categories', {}],
-        ['/hint_categories', { title: '' }],
-        ['/hint_categories', { title: 't'.repeat(501) }],
-        ['/hint_categories', { title: null }],
-        ['/hint_categories', { title: 'ok', description: 'd'.repeat(100_001) }],
-        ['/hint_categories', []],
-        ['/hints', {}],
-        ['/hints', { title: '   ' }],
-        ['/hints', { title: 't'.repeat(501) }],
-        ['/hints', { title: 't'.repeat(501), parent_id: cat }],
-        ['/hints', { title: 5, parent_id: cat }],
-        ['/hints', { title: 'ok', parent_id: -1 }],
-        ['/hints', { title: 'ok', parent_id: 1.5 }],
-        ['/hints', { title: 'ok', parent_id: String(cat) }],
-        ['/hints', { title: 'ok', parent_id: 2_147_483_648 }],
-        ['/hints', { title: 'ok', description: 5, parent_id: cat }],
-        ['/hints', 'text'],
-      ];
-      for (const [path, body] of cases) {
-        const rid = newRid('hint-create-bad');
-        const res = await as(f.a1a, 'post', path, body, rid);
-        expect({ path, body, status: res.status }).toEqual({ path, body, status: 422 });
-        await expectNotAudited(rid);
-      }
-      expect(await hintCount(f.a1a)).toBe(before);
       const long = await as(f.a1a, 'post', '/hints', { title: 't'.repeat(500), parent_id: cat }).expect(201);
       expect((await hintRow(long.body.created.hint_id))?.title).toHaveLength(500);
     });
@@ -114,11 +70,7 @@ describe('LucyAPI hint categories and hints: create, read, update, delete', () =
       const foreignChild = await createHint(f.a2, foreign);
       const before = await snapshot(foreign);
       const mine = await hintCount(f.a1a);
-      for (const parent of [MISSING, foreign, foreignChild]) {
-        const rid = newRid('hint-create-404');
-        expectProblem(await as(f.a1a, 'post', '/hints', { title: 'Intruder', parent_id: parent }, rid), 404, PARENT_NOT_FOUND);
-        await expectNotAudited(rid);
-      }
+      await expectRefused(f.a1a, [MISSING, foreign, foreignChild].map((parent): Call => ['post', '/hints', { title: 'Intruder', parent_id: parent }]), 404, PARENT_NOT_FOUND);
       expect(await snapshot(foreign)).toEqual(before);
       expect(await hintCount(f.a1a)).toBe(mine);
     });
@@ -126,7 +78,7 @@ describe('LucyAPI hint categories and hints: create, read, update, delete', () =
 
   // ---------------------------------------------------------------------------
   describe('reading: GET /hints, /hints/compact, /hints/{id}', () => {
-    let f: Fixture;
+    const f = perBlock(fixture);
     let c1: number;
     let c1a: number;
     let c1b: number;
@@ -139,7 +91,6 @@ describe('LucyAPI hint categories and hints: create, read, update, delete', () =
 
     /** U2 owns c1 (c1a, c1b, c1a1) and c2; U1's d1 (d1a) is shared to U2 at level 2; U3's e1 (e1a) is not shared. */
     beforeAll(async () => {
-      f = await fixture();
       c1 = await createCategory(f.a2, 'c1', 'first');
       d1 = await createCategory(f.a1a, 'd1');
       c1a = await createHint(f.a2, c1, 'c1a');
@@ -200,20 +151,16 @@ describe('LucyAPI hint categories and hints: create, read, update, delete', () =
       });
     });
 
-    it('both lists page with limit and offset; past the end keeps the total; bad paging is 422', async () => {
+    it('both lists page with limit and offset; past the end keeps the total', async () => {
       const all = hintIds((await as(f.a2, 'get', '/hints').expect(200)).body.hints);
       for (const path of ['/hints', '/hints/compact']) {
         const page = await as(f.a2, 'get', `${path}?limit=3&offset=2`).expect(200);
         expect({ path, body: { ...page.body, hints: hintIds(page.body.hints) } }).toEqual({ path, body: { hints: all.slice(2, 5), total: 7, limit: 3, offset: 2 } });
         expect((await as(f.a2, 'get', `${path}?offset=50`).expect(200)).body).toEqual({ hints: [], total: 7, limit: 200, offset: 50 });
-        for (const query of ['limit=0', 'limit=1001', 'offset=-1']) {
-          const res = await as(f.a2, 'get', `${path}?${query}`);
-          expect({ path, query, status: res.status }).toEqual({ path, query, status: 422 });
-        }
       }
     });
 
-    it('a sibling agent sees its user’s hints; U1 sees its own category as owned but not U2’s; a user with nothing gets []', async () => {
+    it('a sibling agent sees its user’s hints; U1 sees its own category as owned but not U2’s', async () => {
       const a = (await as(f.a1a, 'get', '/hints').expect(200)).body;
       expect((await as(f.a1b, 'get', '/hints').expect(200)).body).toEqual(a);
       expect(hintIds(a.hints)).toEqual([d1, d1a]);
@@ -221,9 +168,6 @@ describe('LucyAPI hint categories and hints: create, read, update, delete', () =
         ['owned', 3],
         ['owned', 3],
       ]);
-      const lonely = await ctx.newUser();
-      expect((await as(lonely, 'get', '/hints').expect(200)).body).toEqual({ hints: [], total: 0, limit: 200, offset: 0 });
-      expect((await as(lonely, 'get', '/hints/compact').expect(200)).body).toEqual({ hints: [], total: 0, limit: 200, offset: 0 });
     });
 
     it('GET /hints/{id} → {node, children}: immediate children only, ordered (sort_order, hint_id)', async () => {
@@ -250,48 +194,11 @@ describe('LucyAPI hint categories and hints: create, read, update, delete', () =
       expect((await as(f.a2, 'get', `/hints/${d1}`).expect(200)).body).toMatchObject({ node: { hint_id: d1 }, children: [expect.objectContaining({ hint_id: d1a })] });
       expect((await as(f.a2, 'get', `/hints/${d1a}`).expect(200)).body.node).toMatchObject({ hint_id: d1a, hint_category_id: d1 });
     });
-
-    it('GET /hints/{id}: 404 "Hint not found" for a missing hint or one of an unshared category; a bad id is 422', async () => {
-      for (const id of [MISSING, e1, e1a]) expectProblem(await as(f.a2, 'get', `/hints/${id}`), 404, HINT_NOT_FOUND);
-      expectProblem(await as(f.a1a, 'get', `/hints/${c1}`), 404, HINT_NOT_FOUND);
-      for (const bad of ['abc', '0', '-1', '1.5', '2147483648']) {
-        const res = await as(f.a2, 'get', `/hints/${bad}`);
-        expect({ bad, status: res.status }).toEqual({ bad, status: 422 });
-      }
-    });
   });
 
   // ---------------------------------------------------------------------------
   describe('PUT /hints/{id}', () => {
-    let f: Fixture;
-
-    beforeAll(async () => {
-      f = await fixture();
-    });
-
-    it('{} is 400 "No fields to update", before the existence check; only unknown fields is a 422 naming them', async () => {
-      const cat = await createCategory(f.a1a);
-      const child = await createHint(f.a1a, cat);
-      const foreign = await createCategory(f.a2);
-      const before = await snapshot(cat);
-      for (const [id, body] of [
-        [cat, {}],
-        [MISSING, {}],
-        [foreign, {}],
-      ] as [number, Record<string, unknown>][]) {
-        const rid = newRid('h-update-empty');
-        expectProblem(await as(f.a1a, 'put', `/hints/${id}`, body, rid), 400, NO_FIELDS);
-        await expectNotAudited(rid);
-      }
-      for (const id of [child, MISSING]) {
-        const rid = newRid('h-update-unknown');
-        const res = await as(f.a1a, 'put', `/hints/${id}`, { unknown: 'x' }, rid);
-        expectProblem(res, 422, { detail: 'unknown is not a known field', code: 'validation_failed', errors: true });
-        expect(res.body.errors).toEqual([{ field: 'unknown', message: 'unknown is not a known field' }]);
-        await expectNotAudited(rid);
-      }
-      expect(await snapshot(cat)).toEqual(before);
-    });
+    const f = perBlock(fixture);
 
     it('updates title or description of a root or a child: {updated:{hint_id,title}}; null clears; updated_at moves; audited', async () => {
       const cat = await createCategory(f.a1a, 'Before', 'Keep me');
@@ -308,28 +215,6 @@ describe('LucyAPI hint categories and hints: create, read, update, delete', () =
 
       expect((await as(f.a1a, 'put', `/hints/${child}`, { description: null }).expect(200)).body).toEqual({ updated: { hint_id: child, title: 'Child' } });
       expect(await hintRow(child)).toMatchObject({ title: 'Child', description: null, parent_id: cat });
-    });
-
-    it('a bad title or description is 422 and changes nothing; a missing or foreign hint is 404 "Hint not found"', async () => {
-      const cat = await createCategory(f.a1a, 'Stable', 'Stable');
-      const before = await snapshot(cat);
-      for (const body of [{ title: '' }, { title: null }, { title: 't'.repeat(501) }, { description: 'd'.repeat(100_001) }, { parent_id: 5, title: 5 }]) {
-        const rid = newRid('h-update-bad');
-        const res = await as(f.a1a, 'put', `/hints/${cat}`, body, rid);
-        expect({ body, status: res.status }).toEqual({ body, status: 422 });
-        await expectNotAudited(rid);
-      }
-      expect(await snapshot(cat)).toEqual(before);
-
-      const foreign = await createCategory(f.a2, 'Foreign');
-      const foreignChild = await createHint(f.a2, foreign);
-      const foreignBefore = await snapshot(foreign);
-      for (const id of [MISSING, foreign, foreignChild]) {
-        const rid = newRid('h-update-404');
-        expectProblem(await as(f.a1a, 'put', `/hints/${id}`, { title: 'Hijack' }, rid), 404, HINT_NOT_FOUND);
-        await expectNotAudited(rid);
-      }
-      expect(await snapshot(foreign)).toEqual(foreignBefore);
     });
 
     it('PUT cannot move a hint: parent_id and hint_category_id in the body are refused (422 naming them); nothing changes', async () => {
@@ -352,11 +237,7 @@ describe('LucyAPI hint categories and hints: create, read, update, delete', () =
 
   // ---------------------------------------------------------------------------
   describe('DELETE /hints/{id}', () => {
-    let f: Fixture;
-
-    beforeAll(async () => {
-      f = await fixture();
-    });
+    const f = perBlock(fixture);
 
     it('the owner deletes a hint with its subtree: {deleted, descendants_deleted}; the rest of the category stays; audited', async () => {
       const cat = await createCategory(f.a1a);
@@ -407,27 +288,11 @@ describe('LucyAPI hint categories and hints: create, read, update, delete', () =
       expect(hintIds((await as(f.a2, 'get', '/hints').expect(200)).body.hints)).toEqual(hintIds(keptBefore.hints));
       expect((await as(f.a3, 'get', '/hints').expect(200)).body.total).toBe(0);
     });
-
-    it('a missing or foreign hint is 404 "Hint not found", nothing changed or audited', async () => {
-      const foreign = await createCategory(f.a2);
-      const foreignChild = await createHint(f.a2, foreign);
-      const before = await snapshot(foreign);
-      for (const id of [MISSING, foreign, foreignChild]) {
-        const rid = newRid('h-delete-404');
-        expectProblem(await as(f.a1a, 'delete', `/hints/${id}`, undefined, rid), 404, HINT_NOT_FOUND);
-        await expectNotAudited(rid);
-      }
-      expect(await snapshot(foreign)).toEqual(before);
-    });
   });
 
   // ---------------------------------------------------------------------------
   describe('rollback when the audit insert fails', () => {
-    let f: Fixture;
-
-    beforeAll(async () => {
-      f = await fixture();
-    });
+    const f = perBlock(fixture);
     refuseAuditFor(() => ctx.app);
 
     it('category and hint create, update and delete (by the owner or a sharee) answer 500 and change nothing', async () => {
@@ -439,21 +304,15 @@ describe('LucyAPI hint categories and hints: create, read, update, delete', () =
       const u1Before = await hintCount(f.a1a);
       const u2Before = await hintCount(f.a2);
 
-      const cases: [TestAgent, Method, string, Record<string, unknown> | undefined][] = [
+      await expectRolledBack([
         [f.a1a, 'post', '/hint_categories', { title: 'Ghost' }],
         [f.a1a, 'post', '/hints', { title: 'Ghost' }],
         [f.a2, 'post', '/hints', { title: 'Ghost', parent_id: a }],
         [f.a1a, 'put', `/hints/${cat}`, { title: 'Ghost', description: null }],
         [f.a2, 'put', `/hints/${a}`, { title: 'Ghost' }],
-        [f.a2, 'delete', `/hints/${a}`, undefined],
-        [f.a1a, 'delete', `/hints/${cat}`, undefined],
-      ];
-      for (const [agent, method, path, body] of cases) {
-        const rid = newRid(AUDIT_FAIL);
-        const res = await as(agent, method, path, body, rid);
-        expect({ method, path, status: res.status }).toEqual({ method, path, status: 500 });
-        expect(res.text).not.toContain('audit refused');
-      }
+        [f.a2, 'delete', `/hints/${a}`],
+        [f.a1a, 'delete', `/hints/${cat}`],
+      ]);
       expect(await snapshot(cat)).toEqual(before);
       expect(await hintCount(f.a1a)).toBe(u1Before);
       expect(await hintCount(f.a2)).toBe(u2Before);

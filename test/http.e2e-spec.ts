@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { expectProblem } from './support/problems';
 import { useFixtures } from './support/fixtures';
@@ -118,8 +119,8 @@ describe('HTTP behaviour', () => {
       const tz = await ctx.http().get('/time?tz=Mars/Base&foo=bar');
       expectProblem(tz, 422, { code: 'validation_failed', instance: '/time', errors: true });
 
-      const agents = await ctx.http().get('/admin/users/not-a-uuid/agents?limit=5').set(admin);
-      expectProblem(agents, 422, { code: 'validation_failed', instance: '/admin/users/not-a-uuid/agents', errors: true });
+      const agents = await ctx.http().get('/admin/users/not.a.name/agents?limit=5').set(admin);
+      expectProblem(agents, 422, { code: 'validation_failed', instance: '/admin/users/not.a.name/agents', errors: true });
     });
 
     it('a problem never echoes the query string (it may hold an agent key)', async () => {
@@ -184,9 +185,10 @@ describe('HTTP behaviour', () => {
     });
 
     it('422: a path parameter that is not a UUID', async () => {
-      const res = await ctx.http().delete('/admin/users/not-a-uuid').set(admin);
-      const body = expectProblem(res, 422, { code: 'validation_failed', instance: '/admin/users/not-a-uuid', errors: true });
-      expect(fieldErrors(body)).toEqual([{ field: 'id', message: expect.any(String) }]);
+      const path = `/admin/agents/${randomUUID()}/keys/not-a-uuid`;
+      const res = await ctx.http().delete(path).set(admin);
+      const body = expectProblem(res, 422, { code: 'validation_failed', instance: path, errors: true });
+      expect(fieldErrors(body)).toEqual([{ field: 'keyId', message: 'keyId must be a UUID' }]);
     });
 
     it('422: a query parameter out of range', async () => {

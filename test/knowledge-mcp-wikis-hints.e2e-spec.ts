@@ -1,7 +1,10 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Response } from 'supertest';
-import { useFixtures } from './support/fixtures';
-import { toolJson } from './support/mcp-client';
+import type { Method } from './support/agent-requests';
+import { perBlock, ThreeUsers, useFixtures } from './support/fixtures';
+import { PARENT_NOT_FOUND as PARENT_HINT_NOT_FOUND } from './support/hints';
+import * as text from './support/knowledge';
+import { callTool as call, ISO, Json, notFound, ok, Outcome, restAs, restError, ToolError, toolError, runNames, expectSameOutcomes } from './support/mcp-client';
 import { TestAgent, uniqueName } from './support/test-app';
 
 /**
@@ -13,66 +16,15 @@ import { TestAgent, uniqueName } from './support/test-app';
  * Fixtures: fresh users per block; U1 (agents A1a, A1b), U2 (A2), U3 (A3).
  */
 
-type CallResult = Awaited<ReturnType<Client['callTool']>>;
-type Json = Record<string, unknown>;
-type Method = 'get' | 'post' | 'put' | 'delete';
-
-interface ToolError {
-  code: string;
-  message: string;
-  errors?: { field: string; message: string }[];
-}
-
-interface Users {
-  a1a: TestAgent;
-  a1b: TestAgent;
-  a2: TestAgent;
-  a3: TestAgent;
-}
-
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const WIKI_NOT_FOUND: ToolError = { code: 'not_found', message: 'Wiki not found' };
-const HINT_NOT_FOUND: ToolError = { code: 'not_found', message: 'Hint not found' };
-const PARENT_NOT_FOUND: ToolError = { code: 'not_found', message: 'Parent hint not found' };
-const NUDGE_NOT_FOUND: ToolError = { code: 'not_found', message: 'Nudge not found' };
-const NOT_OWNER: ToolError = { code: 'not_found', message: 'Object not found or you are not the owner' };
+const WIKI_NOT_FOUND = notFound(text.WIKI_NOT_FOUND);
+const HINT_NOT_FOUND = notFound(text.HINT_NOT_FOUND);
+const PARENT_NOT_FOUND = notFound(PARENT_HINT_NOT_FOUND);
+const NUDGE_NOT_FOUND = notFound('Nudge not found');
+const NOT_OWNER = notFound(text.NOT_OWNER);
 const LEVELS = [0, 1, 2, 3] as const;
-
-/** Asserts a successful tool result and returns its JSON (text and structuredContent agree). */
-function ok<T = Json>(result: CallResult): T {
-  if (result.isError) throw new Error(`tool failed: ${JSON.stringify(toolJson(result))}`);
-  const content = result.content as { type: string; text: string }[];
-  expect(content).toHaveLength(1);
-  expect(content[0].type).toBe('text');
-  const json = toolJson(result);
-  expect(result.structuredContent).toEqual(json);
-  return json as T;
-}
-
-/** Asserts an `isError` tool result (not a protocol error) and returns its `error` object. */
-function toolError(result: CallResult): ToolError {
-  expect(result.isError).toBe(true);
-  const json = toolJson(result) as { error: ToolError };
-  expect(Object.keys(json)).toEqual(['error']);
-  expect(result.structuredContent).toEqual(json);
-  return json.error;
-}
-
-/** A REST problem as the MCP error object it should equal. */
-function restError(res: Response): ToolError {
-  const body = res.body as { code: string; detail: string; errors?: ToolError['errors'] };
-  expect({ status: res.status, code: body.code }).toEqual({ status: res.status, code: expect.any(String) });
-  return { code: body.code, message: body.detail, ...(body.errors ? { errors: body.errors } : {}) };
-}
-
-/** One outcome of a step: a result body or an error, the same for REST and MCP. */
-type Outcome = { ok: unknown } | { error: ToolError };
 
 describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HTTP)', () => {
   const ctx = useFixtures();
-
-  const key = (agent: TestAgent) => ({ 'X-Api-Key': agent.apiKey });
-  const call = (client: Client, name: string, args: Json = {}) => client.callTool({ name, arguments: args });
 
   /** An MCP client for `agent` (one per agent, authenticated by its X-Api-Key header). */
   const mcp = (agent: TestAgent): Promise<Client> => ctx.mcp(agent);
@@ -82,12 +34,8 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
     return ok<T>(await call(await mcp(agent), tool, args));
   }
 
-  function rest(agent: TestAgent, method: Method, path: string, body?: object): Promise<Response> {
-    const req = ctx.http()[method](path).set(key(agent));
-    return Promise.resolve(body === undefined ? req : req.send(body));
-  }
-
-  const users = (): Promise<Users> => ctx.threeUsers();
+  const rest = (agent: TestAgent, method: Method, path: string, body?: object): Promise<Response> => restAs(ctx, agent, method, path, body);
+  const users = () => ctx.threeUsers();
 
   /** Row counts of every knowledge table: a refused call must leave them all as they were. */
   async function counts(): Promise<unknown> {
@@ -116,12 +64,11 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
     return row as unknown;
   }
 
-
   // ------------------------------------------------------------------------------------------
   describe('wiki sharing matrix over MCP', () => {
     for (const level of LEVELS) {
       describe(level === 0 ? "U2 without a share on U1's wiki" : `U2 with a level-${level} share on U1's wiki`, () => {
-        let u: Users;
+        const u = perBlock(users);
         let wid: number;
         let root: number;
         let child: number;
@@ -141,7 +88,6 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
         });
 
         beforeAll(async () => {
-          u = await users();
           tag = uniqueName('wtag');
           wid = (await run<{ created: { wiki_id: number } }>(u.a1a, 'create_wiki', { title: 'Matrix wiki', description: 'of U1' })).created.wiki_id;
           root = (await run<{ created: { section_id: number } }>(u.a1a, 'create_wiki_section', { wiki_id: wid, title: 'Root', tags: [tag, 'ops'] })).created
@@ -269,7 +215,7 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
   describe('hint sharing matrix over MCP', () => {
     for (const level of LEVELS) {
       describe(level === 0 ? "U2 without a share on U1's category" : `U2 with a level-${level} share on U1's category`, () => {
-        let u: Users;
+        const u = perBlock(users);
         let cat: number;
         let a: number;
         let a1: number;
@@ -289,7 +235,6 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
         const hintId = async (args: Json) => (await run<{ created: { hint_id: number } }>(u.a1a, 'create_hint', args)).created.hint_id;
 
         beforeAll(async () => {
-          u = await users();
           cat = (await run<{ created: { hint_id: number } }>(u.a1a, 'create_hint_category', { title: 'Matrix category', description: 'of U1' })).created.hint_id;
           a = await hintId({ parent_id: cat, title: 'A' });
           a1 = await hintId({ parent_id: a, title: 'A1' });
@@ -397,7 +342,7 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
 
   // ------------------------------------------------------------------------------------------
   describe('nudges of another user over MCP', () => {
-    let u: Users;
+    const u = perBlock(users);
     let nid: number;
 
     const snapshot = async () =>
@@ -406,7 +351,6 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
       ]);
 
     beforeAll(async () => {
-      u = await users();
       nid = (await run<{ created: { nudge_id: number } }>(u.a1a, 'create_nudge', { title: 'Renew the certificate', due_date: '2031-05-06' })).created
         .nudge_id;
     });
@@ -436,7 +380,7 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
   // ------------------------------------------------------------------------------------------
   describe('parity with REST', () => {
     interface Run {
-      users: Users;
+      users: ThreeUsers;
       outcomes: [string, Outcome][];
       state: unknown;
       audit: Json[];
@@ -544,7 +488,7 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
     }
 
     /** U1's stored wikis, sections (parents by title), hints (parents and categories by title), shares and nudges, and U2's hints. */
-    async function stored(u: Users): Promise<unknown> {
+    async function stored(u: ThreeUsers): Promise<unknown> {
       return {
         wikis: await ctx.db.query(`SELECT user_id, title, description FROM wikis WHERE user_id IN ($1, $2) ORDER BY title`, [u.a1a.userId, u.a2.userId]),
         sections: await ctx.db.query(
@@ -579,17 +523,7 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
      * user and agent ids and names, times, and document links (their path only).
      */
     function normalize(run: Run, value: unknown, context: string): unknown {
-      const seen = new Map<string, Map<number, string>>();
-      const label = (kind: string, n: number) => {
-        const ids = seen.get(kind) ?? new Map<number, string>();
-        seen.set(kind, ids);
-        if (!ids.has(n)) ids.set(n, `${kind}${ids.size + 1}`);
-        return ids.get(n)!;
-      };
-      const names: [string, string][] = [];
-      for (const [role, agent] of Object.entries(run.users) as [string, TestAgent][]) {
-        names.push([agent.userId, `${role.slice(0, 2)}-user`], [agent.agentId, `${role}-agent`], [agent.userName, `${role.slice(0, 2)}-name`]);
-      }
+      const { label, rename } = runNames({ ...run.users });
       const kindOf = (key: string, where: string, parent: Json): string | undefined => {
         const hintish = where.includes('hint');
         const byKey: Record<string, string | undefined> = {
@@ -622,7 +556,7 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
           expect(v).toMatch(ISO);
           return '<time>';
         }
-        if (typeof v === 'string') return names.find(([from]) => from === v)?.[1] ?? v;
+        if (typeof v === 'string') return rename(v);
         return v;
       };
       if (context === 'outcomes') return (value as [string, Outcome][]).map(([tool, o]) => [tool, walk(o, tool)]);
@@ -630,23 +564,15 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
       return walk(value, context);
     }
 
-    let viaRestRun: Run;
-    let viaMcpRun: Run;
-
-    beforeAll(async () => {
-      viaRestRun = await scenario(viaRest);
-      viaMcpRun = await scenario(viaMcp);
-    });
+    /** The scenario run once through REST, then once through MCP, each by fresh users. */
+    const runs = perBlock(async () => ({ viaRestRun: await scenario(viaRest), viaMcpRun: await scenario(viaMcp) }));
 
     it('every step gives the same result (or the same error) through MCP as through REST', () => {
-      const restOutcomes = normalize(viaRestRun, viaRestRun.outcomes, 'outcomes') as [string, Outcome][];
-      const mcpOutcomes = normalize(viaMcpRun, viaMcpRun.outcomes, 'outcomes') as [string, Outcome][];
-      expect(mcpOutcomes).toHaveLength(restOutcomes.length);
-      restOutcomes.forEach((expected, i) => expect({ step: i, outcome: mcpOutcomes[i] }).toEqual({ step: i, outcome: expected }));
+      expectSameOutcomes(normalize(runs.viaRestRun, runs.viaRestRun.outcomes, 'outcomes') as [string, Outcome][], normalize(runs.viaMcpRun, runs.viaMcpRun.outcomes, 'outcomes') as [string, Outcome][]);
     });
 
     it('the sequence did what it should (so the parity above is not parity of failures)', () => {
-      const outcomes = normalize(viaMcpRun, viaMcpRun.outcomes, 'outcomes') as [string, Outcome][];
+      const outcomes = normalize(runs.viaMcpRun, runs.viaMcpRun.outcomes, 'outcomes') as [string, Outcome][];
       const errors = outcomes.flatMap(([tool, o], i) => ('error' in o ? [[i, tool, o.error]] : []));
       expect(errors).toEqual([
         [11, 'delete_wiki_section', WIKI_NOT_FOUND],
@@ -712,8 +638,8 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
     });
 
     it('leaves the same stored rows (wikis, sections, tags, hints, shares, nudges) through MCP as through REST', () => {
-      const mcpState = normalize(viaMcpRun, viaMcpRun.state, 'state');
-      expect(mcpState).toEqual(normalize(viaRestRun, viaRestRun.state, 'state'));
+      const mcpState = normalize(runs.viaMcpRun, runs.viaMcpRun.state, 'state');
+      expect(mcpState).toEqual(normalize(runs.viaRestRun, runs.viaRestRun.state, 'state'));
       expect(mcpState).toEqual({
         wikis: [{ user_id: 'a1-user', title: 'Parity wiki', description: null }],
         sections: [
@@ -734,8 +660,8 @@ describe('Knowledge MCP tools: wikis, hints, nudges (official SDK client over HT
     });
 
     it('records the same audit events (owner tenant, acting agent, meta) through MCP as through REST', () => {
-      const mcpAudit = normalize(viaMcpRun, viaMcpRun.audit, 'audit') as Json[];
-      expect(mcpAudit).toEqual(normalize(viaRestRun, viaRestRun.audit, 'audit'));
+      const mcpAudit = normalize(runs.viaMcpRun, runs.viaMcpRun.audit, 'audit') as Json[];
+      expect(mcpAudit).toEqual(normalize(runs.viaRestRun, runs.viaRestRun.audit, 'audit'));
       expect(mcpAudit.map((e) => [e.event_type, e.user_id, e.agent_id])).toEqual([
         ['WIKI_CREATE', 'a1-user', 'a1a-agent'],
         ['WIKI_SECTION_CREATE', 'a1-user', 'a1a-agent'],

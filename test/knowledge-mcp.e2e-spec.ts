@@ -1,8 +1,9 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Response } from 'supertest';
-import { shareNameLookup } from './support/agent-requests';
-import { useFixtures } from './support/fixtures';
-import { toolJson } from './support/mcp-client';
+import { Method, shareNameLookup } from './support/agent-requests';
+import { perBlock, ThreeUsers, useFixtures } from './support/fixtures';
+import * as text from './support/knowledge';
+import { callTool as call, ISO, Json, notFound, NO_FIELDS_ERROR as NO_FIELDS, ok, Outcome, restAs, restError, ToolError, toolError, runNames, expectSameOutcomes } from './support/mcp-client';
 import { TestAgent } from './support/test-app';
 
 /**
@@ -15,35 +16,12 @@ import { TestAgent } from './support/test-app';
  * Fixtures: fresh users per block; U1 (agents A1a, A1b), U2 (A2), U3 (A3).
  */
 
-type CallResult = Awaited<ReturnType<Client['callTool']>>;
-type Json = Record<string, unknown>;
-type Method = 'get' | 'post' | 'put' | 'delete';
-
-interface ToolError {
-  code: string;
-  message: string;
-  errors?: { field: string; message: string }[];
-}
-
-interface Users {
-  a1a: TestAgent;
-  a1b: TestAgent;
-  a2: TestAgent;
-  a3: TestAgent;
-}
-
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const PROJECT_NOT_FOUND: ToolError = { code: 'not_found', message: 'Project not found' };
-const SECTION_NOT_FOUND: ToolError = { code: 'not_found', message: 'Section not found' };
-const NOT_OWNER: ToolError = { code: 'not_found', message: 'Object not found or you are not the owner' };
-const SHARE_NOT_FOUND: ToolError = { code: 'not_found', message: 'Share not found' };
-const TARGET_NOT_FOUND: ToolError = { code: 'not_found', message: 'Target user not found' };
-const NO_FIELDS: ToolError = { code: 'bad_request', message: 'No fields to update' };
-const TYPE_RULE = 'object_type_id must be 1 (project), 2 (hint), or 3 (wiki)';
-const LEVEL_RULE = 'permission_level must be 1, 2, or 3';
-const SELF = 'Cannot share to yourself';
-/** An id no test creates (PostgreSQL integer maximum). */
-const MISSING = 2_147_483_647;
+const PROJECT_NOT_FOUND = notFound(text.PROJECT_NOT_FOUND);
+const SECTION_NOT_FOUND = notFound(text.SECTION_NOT_FOUND);
+const NOT_OWNER = notFound(text.NOT_OWNER);
+const SHARE_NOT_FOUND = notFound(text.SHARE_NOT_FOUND);
+const TARGET_NOT_FOUND = notFound(text.TARGET_NOT_FOUND);
+const { TYPE_RULE, LEVEL_RULE, SELF, MISSING } = text;
 
 /** Every tool of this issue, with its required arguments (besides the optional agent_key) and all its arguments. */
 const TOOLS: Record<string, { required: string[]; properties: string[]; annotation: 'read' | 'write' | 'delete' }> = {
@@ -77,62 +55,20 @@ const TOOLS: Record<string, { required: string[]; properties: string[]; annotati
 
 const INTEGER_ARGS = ['project_id', 'section_id', 'status_id', 'parent_id', 'object_type_id', 'object_id', 'permission_level', 'share_id', 'limit', 'offset'];
 
-/** Asserts a successful tool result and returns its JSON (text and structuredContent agree). */
-function ok<T = Json>(result: CallResult): T {
-  if (result.isError) throw new Error(`tool failed: ${JSON.stringify(toolJson(result))}`);
-  const content = result.content as { type: string; text: string }[];
-  expect(content).toHaveLength(1);
-  expect(content[0].type).toBe('text');
-  const json = toolJson(result);
-  expect(result.structuredContent).toEqual(json);
-  return json as T;
-}
-
-/** Asserts an `isError` tool result (not a protocol error) and returns its `error` object. */
-function toolError(result: CallResult): ToolError {
-  expect(result.isError).toBe(true);
-  const json = toolJson(result) as { error: ToolError };
-  expect(Object.keys(json)).toEqual(['error']);
-  expect(result.structuredContent).toEqual(json);
-  return json.error;
-}
-
-/** A REST problem as the MCP error object it should equal. */
-function restError(res: Response, status: number): ToolError {
-  expect({ status: res.status, code: (res.body as Json).code }).toEqual({ status, code: expect.any(String) });
-  const body = res.body as { code: string; detail: string; errors?: ToolError['errors'] };
-  return { code: body.code, message: body.detail, ...(body.errors ? { errors: body.errors } : {}) };
-}
-
 /** The MCP list of shares, after checking it has exactly the REST shape ({shares, total, limit, offset}). */
 function asRestShares(json: Json): Json {
   expect(Object.keys(json).sort()).toEqual(['limit', 'offset', 'shares', 'total']);
   return json;
 }
 
-/** One outcome of a step: a result body or an error, the same for REST and MCP. */
-type Outcome = { ok: unknown } | { error: ToolError };
-
 describe('Knowledge MCP tools: projects, sections, sharing (official SDK client over HTTP)', () => {
   const ctx = useFixtures();
 
-  const key = (agent: TestAgent) => ({ 'X-Api-Key': agent.apiKey });
-  const call = (client: Client, name: string, args: Json = {}) => client.callTool({ name, arguments: args });
-
   /** An MCP client for `agent` (one per agent, authenticated by its X-Api-Key header). */
   const mcp = (agent: TestAgent): Promise<Client> => ctx.mcp(agent);
-
-  function rest(agent: TestAgent, method: Method, path: string, body?: object): Promise<Response> {
-    const req = ctx.http()[method](path).set(key(agent));
-    return Promise.resolve(body === undefined ? req : req.send(body));
-  }
-
-  const users = (): Promise<Users> => ctx.threeUsers();
-
-  async function lastSeq(): Promise<string> {
-    const [row] = await ctx.db.query(`SELECT coalesce(max(seq), 0)::text AS seq FROM audit_events`);
-    return row.seq as string;
-  }
+  const rest = (agent: TestAgent, method: Method, path: string, body?: object): Promise<Response> => restAs(ctx, agent, method, path, body);
+  const users = () => ctx.threeUsers();
+  const lastSeq = ctx.lastAuditSeq;
 
   /** The REST route of a tool, called with the tool's arguments. */
   async function viaRest(agent: TestAgent, tool: string, args: Json): Promise<Outcome> {
@@ -176,7 +112,6 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
     return { ok: json };
   }
 
-
   // ------------------------------------------------------------------------------------------
   describe('tools/list', () => {
     it('advertises every project and sharing tool with its parameters, the optional agent_key, and annotations', async () => {
@@ -212,7 +147,7 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
   // ------------------------------------------------------------------------------------------
   describe('parity with REST', () => {
     interface Run {
-      users: Users;
+      users: ThreeUsers;
       outcomes: [string, Outcome][];
       sharedState: unknown;
       finalState: unknown;
@@ -279,7 +214,7 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
     }
 
     /** The stored rows of the project, its sections (parents by title) and its shares, without ids and times. */
-    async function state(u: Users, pid: number): Promise<unknown> {
+    async function state(u: ThreeUsers, pid: number): Promise<unknown> {
       const [project] = await ctx.db.query(`SELECT user_id, title, description, status_id FROM projects WHERE project_id = $1`, [pid]);
       const sections = await ctx.db.query(
         `SELECT s.title, s.description, s.file_path, coalesce(p.title, '(top)') AS parent
@@ -307,17 +242,7 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
         left: 'H',
         deleted: 'S',
       };
-      const seen = new Map<string, Map<number, string>>();
-      const label = (kind: string, n: number) => {
-        const ids = seen.get(kind) ?? new Map<number, string>();
-        seen.set(kind, ids);
-        if (!ids.has(n)) ids.set(n, `${kind}${ids.size + 1}`);
-        return ids.get(n)!;
-      };
-      const names: [string, string][] = [];
-      for (const [role, agent] of Object.entries(run.users) as [string, TestAgent][]) {
-        names.push([agent.userId, `${role.slice(0, 2)}-user`], [agent.agentId, `${role}-agent`], [agent.userName, `${role.slice(0, 2)}-name`]);
-      }
+      const { label, rename } = runNames({ ...run.users });
       const walk = (v: unknown, key?: string): unknown => {
         if (Array.isArray(v)) return v.map((x) => walk(x));
         if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
@@ -329,29 +254,21 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
           expect(v).toMatch(ISO);
           return '<time>';
         }
-        if (typeof v === 'string') return names.find(([from]) => from === v)?.[1] ?? v;
+        if (typeof v === 'string') return rename(v);
         return v;
       };
       return walk(value);
     }
 
-    let viaRestRun: Run;
-    let viaMcpRun: Run;
-
-    beforeAll(async () => {
-      viaRestRun = await scenario(viaRest);
-      viaMcpRun = await scenario(viaMcp);
-    });
+    /** The scenario run once through REST, then once through MCP, each by fresh users. */
+    const runs = perBlock(async () => ({ viaRestRun: await scenario(viaRest), viaMcpRun: await scenario(viaMcp) }));
 
     it('every step gives the same result (or the same error) through MCP as through REST', () => {
-      const restOutcomes = normalize(viaRestRun, viaRestRun.outcomes) as [string, Outcome][];
-      const mcpOutcomes = normalize(viaMcpRun, viaMcpRun.outcomes) as [string, Outcome][];
-      expect(mcpOutcomes).toHaveLength(restOutcomes.length);
-      restOutcomes.forEach((expected, i) => expect({ step: i, outcome: mcpOutcomes[i] }).toEqual({ step: i, outcome: expected }));
+      expectSameOutcomes(normalize(runs.viaRestRun, runs.viaRestRun.outcomes) as [string, Outcome][], normalize(runs.viaMcpRun, runs.viaMcpRun.outcomes) as [string, Outcome][]);
     });
 
     it('the sequence did what it should (so the parity above is not parity of failures)', () => {
-      const outcomes = normalize(viaMcpRun, viaMcpRun.outcomes) as [string, Outcome][];
+      const outcomes = normalize(runs.viaMcpRun, runs.viaMcpRun.outcomes) as [string, Outcome][];
       const errors = outcomes.flatMap(([tool, o], i) => ('error' in o ? [[i, tool, o.error]] : []));
       expect(errors).toEqual([
         [5, 'create_section', { code: 'validation_failed', message: 'parent_id must be 0 or a section of the same project', errors: [{ field: 'parent_id', message: 'parent_id must be 0 or a section of the same project' }] }],
@@ -416,9 +333,9 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
     });
 
     it('leaves the same stored rows (projects, sections, shares) through MCP as through REST', () => {
-      expect(normalize(viaMcpRun, viaMcpRun.sharedState)).toEqual(normalize(viaRestRun, viaRestRun.sharedState));
-      expect(normalize(viaMcpRun, viaMcpRun.finalState)).toEqual(normalize(viaRestRun, viaRestRun.finalState));
-      expect(normalize(viaMcpRun, viaMcpRun.sharedState)).toEqual({
+      expect(normalize(runs.viaMcpRun, runs.viaMcpRun.sharedState)).toEqual(normalize(runs.viaRestRun, runs.viaRestRun.sharedState));
+      expect(normalize(runs.viaMcpRun, runs.viaMcpRun.finalState)).toEqual(normalize(runs.viaRestRun, runs.viaRestRun.finalState));
+      expect(normalize(runs.viaMcpRun, runs.viaMcpRun.sharedState)).toEqual({
         project: { user_id: 'a1-user', title: 'Parity 2', description: 'By U2', status_id: 4 },
         sections: [
           { title: 'By U2', description: null, file_path: null, parent: 'Root by U2' },
@@ -428,7 +345,7 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
         ],
         shares: [{ shared_by_user_id: 'a1-user', shared_to_user_id: 'a2-user', object_type_id: 1, this_project: true, permission_level: 2 }],
       });
-      expect(normalize(viaMcpRun, viaMcpRun.finalState)).toEqual({
+      expect(normalize(runs.viaMcpRun, runs.viaMcpRun.finalState)).toEqual({
         project: { user_id: 'a1-user', title: 'Parity 2', description: 'By U2', status_id: 4 },
         sections: [
           { title: 'By U2', description: null, file_path: null, parent: 'Root by U2' },
@@ -439,8 +356,8 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
     });
 
     it('records the same audit events (owner tenant, acting agent, meta) through MCP as through REST', () => {
-      const mcpAudit = normalize(viaMcpRun, viaMcpRun.audit) as Json[];
-      expect(mcpAudit).toEqual(normalize(viaRestRun, viaRestRun.audit));
+      const mcpAudit = normalize(runs.viaMcpRun, runs.viaMcpRun.audit) as Json[];
+      expect(mcpAudit).toEqual(normalize(runs.viaRestRun, runs.viaRestRun.audit));
       expect(mcpAudit.map((e) => [e.event_type, e.user_id, e.agent_id])).toEqual([
         ['PROJECT_CREATE', 'a1-user', 'a1a-agent'],
         ['PROJECT_SECTION_CREATE', 'a1-user', 'a1a-agent'],
@@ -465,13 +382,12 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
 
   // ------------------------------------------------------------------------------------------
   describe('shared objects through MCP, exactly as REST', () => {
-    let u: Users;
+    const u = perBlock(users);
     let pid: number;
     let sid: number;
     let shareId: number;
 
     beforeAll(async () => {
-      u = await users();
       pid = ok<{ created: { project_id: number } }>(await call(await mcp(u.a1a), 'create_project', { title: 'Of U1' })).created.project_id;
       sid = ok<{ created: { section_id: number } }>(await call(await mcp(u.a1a), 'create_section', { project_id: pid, title: 'S' })).created.section_id;
     });
@@ -595,7 +511,7 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
 
   // ------------------------------------------------------------------------------------------
   describe('argument validation', () => {
-    let u: Users;
+    const u = perBlock(users);
     let pid: number;
     let sid: number;
     let shareId: number;
@@ -612,7 +528,6 @@ describe('Knowledge MCP tools: projects, sections, sharing (official SDK client 
     };
 
     beforeAll(async () => {
-      u = await users();
       pid = ok<{ created: { project_id: number } }>(await call(await mcp(u.a1a), 'create_project', { title: 'Valid' })).created.project_id;
       sid = ok<{ created: { section_id: number } }>(await call(await mcp(u.a1a), 'create_section', { project_id: pid, title: 'S' })).created.section_id;
       shareId = ok<{ shared: { share_id: number } }>(

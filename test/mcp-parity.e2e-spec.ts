@@ -1,6 +1,8 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { connectMcp, toolJson } from './support/mcp-client';
-import { startTestApp, TestAgent, TestApp, uniqueName } from './support/test-app';
+import type { Method } from './support/agent-requests';
+import { useFixtures } from './support/fixtures';
+import { restAs, toolJson } from './support/mcp-client';
+import { TestAgent, uniqueName } from './support/test-app';
 
 /**
  * MCP/REST parity: every tool and its REST twin (the route over the same
@@ -20,7 +22,6 @@ import { startTestApp, TestAgent, TestApp, uniqueName } from './support/test-app
  */
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
-type Method = 'get' | 'post' | 'put' | 'delete';
 
 /** Ids of the objects the fixture made, by name. */
 type Fx = Record<string, Json>;
@@ -61,6 +62,8 @@ const TABLE: Row[] = [
   // --- context --------------------------------------------------------------------------------
   ['get_context', {}, 'get', (f) => `/agents/${f.me}/context`, undefined, { volatile: ['time'] }],
   ['get_context', (f) => ({ agent_name: f.sibling }), 'get', (f) => `/agents/${f.sibling}/context`, undefined, { volatile: ['time'] }],
+  ['get_context', { full: true }, 'get', (f) => `/agents/${f.me}/context?full=true`, undefined, { volatile: ['time'] }],
+  ['boot', {}, 'get', '/boot', undefined],
 
   // --- always-load ----------------------------------------------------------------------------
   ['get_always_load', { limit: 5 }, 'get', (f) => `/agents/${f.me}/context/always_load?limit=5`],
@@ -156,13 +159,13 @@ const TABLE: Row[] = [
   ['get_secret', (f) => ({ key: f.secret }), 'get', (f) => `/secrets/${f.secret}`],
   ['set_secret', (f) => ({ key: f.secret, value: 'v2' }), 'put', (f) => `/secrets/${f.secret}`, { value: 'v2' }, { created: false, status: 200 }],
   ['set_secret', (f) => ({ key: `${f.secret}-new-mcp`, value: 'v', readers: [f.me] }), 'put', (f) => `/secrets/${f.secret}-new-rest`, (f) => ({ value: 'v', readers: [f.me] }), { created: true, status: 201, separate: ['key'] }],
-  ['delete_secret', (f) => ({ key: f.secretDel[0] }), 'delete', (f) => `/secrets/${f.secretDel[1]}`, undefined, { noContent: (f) => ({ deleted: f.secretDel[0] }) }],
+  ['delete_secret', (f) => ({ key: f.secretDel[0] }), 'delete', (f) => `/secrets/${f.secretDel[1]}`, undefined, { separate: true }],
 
   // --- scoped memories, reads and grants --------------------------------------------------------
   ['create_scoped_memory', (f) => ({ ...f.memoryBody, domain: 'drinks' }), 'post', '/memory', (f) => ({ ...f.memoryBody, domain: 'drinks' }), { separate: true }],
   ['list_scoped_memories', (f) => ({ user_id: f.subject, scope: 'preferences' }), 'get', (f) => `/memory?user_id=${f.subject}&scope=preferences`],
   ['list_scoped_memories', (f) => ({ user_id: f.subject, domain: null, include_expired: true, limit: 1 }), 'get', (f) => `/memory?user_id=${f.subject}&domain=&include_expired=true&limit=1`],
-  ['delete_scoped_memory', (f) => ({ id: f.memoryDel[0] }), 'delete', (f) => `/memory/${f.memoryDel[1]}`, undefined, { noContent: (f) => ({ deleted: true, id: f.memoryDel[0] }) }],
+  ['delete_scoped_memory', (f) => ({ id: f.memoryDel[0] }), 'delete', (f) => `/memory/${f.memoryDel[1]}`, undefined, { noContent: (f) => ({ deleted: f.memoryDel[0] }) }],
   ['read_scoped_memories', (f) => ({ user_id: f.subject, scope: 'preferences', purpose: 'recommend a drink' }), 'post', '/memory/read', (f) => ({ user_id: f.subject, scope: 'preferences', purpose: 'recommend a drink' }), { separate: true, volatile: ['revocation_token'], status: 200 }],
   ['continue_scoped_read', (f) => ({ revocation_token: f.token }), 'post', '/memory/read/continue', (f) => ({ revocation_token: f.token }), { status: 200 }],
   ['revoke_read_grant', (f) => ({ revocation_token: f.tokensToRevoke[0] }), 'post', '/memory/revoke', (f) => ({ revocation_token: f.tokensToRevoke[1] }), { separate: true, status: 200 }],
@@ -223,111 +226,92 @@ function pathTemplate(path: Val<string>): string {
 
 const CASES = TABLE.map((row) => ({ label: `${row[0]} ≡ ${row[2].toUpperCase()} ${pathTemplate(row[3])}`, row }));
 
-let t: TestApp;
+const ctx = useFixtures();
 let me: TestAgent;
 let mcp: Client;
 let descriptions: Map<string, string>;
 const fx: Fx = {};
 
-async function rest(method: Method, path: string, body?: Json, agent: TestAgent = me) {
-  const req = t.http()[method](path).set('X-Api-Key', agent.apiKey);
-  return body === undefined ? req : req.send(body);
-}
-
-/** A REST call of the fixture that must succeed; its JSON body. */
-async function made(method: Method, path: string, body?: Json, agent: TestAgent = me): Promise<Json> {
-  const res = await rest(method, path, body, agent);
-  if (res.status >= 300) throw new Error(`fixture ${method.toUpperCase()} ${path}: ${res.status} ${res.text}`);
-  return res.body;
-}
+const rest = (method: Method, path: string, body?: Json) => restAs(ctx, me, method, path, body);
 
 const pair = async <T>(make: () => Promise<T>): Promise<[T, T]> => [await make(), await make()];
 const resolveVal = <T>(value: Val<T>): T => (typeof value === 'function' ? (value as (f: Fx) => T)(fx) : value);
 
 beforeAll(async () => {
-  t = await startTestApp();
-  me = await t.newAgent();
-  const sibling = await t.newSibling(me);
-  const other = await t.newAgent();
-  mcp = await connectMcp(t.baseUrl, { 'X-Api-Key': me.apiKey });
+  me = await ctx.newUser();
+  const sibling = await ctx.newAgent(me);
+  const other = await ctx.newUser();
+  mcp = await ctx.mcp(me);
   descriptions = new Map((await mcp.listTools()).tools.map((tool) => [tool.name, tool.description ?? '']));
   Object.assign(fx, { me: me.agentName, sibling: sibling.agentName, otherUser: other.userId, otherUserName: other.userName });
 
-  const al = (await made('post', `/agents/${me.agentName}/context/always_load`, { title: 'Identity', description: 'Who I am' })).created.pkid;
+  const al = (await ctx.newAlwaysLoad(me, { title: 'Identity', description: 'Who I am' })).pkid;
   fx.al = al;
-  fx.alChild = (await made('post', `/agents/${me.agentName}/context/always_load`, { title: 'Tone', parent_id: al })).created.pkid;
-  fx.alDel = await pair(async () => (await made('post', `/agents/${me.agentName}/context/always_load`, { title: 'Gone' })).created.pkid);
-  await made('post', `/agents/${sibling.agentName}/memories`, { title: 'Sibling memory' }, sibling);
+  fx.alChild = (await ctx.newAlwaysLoad(me, { title: 'Tone', parent_id: al })).pkid;
+  fx.alDel = await pair(async () => (await ctx.newAlwaysLoad(me, { title: 'Gone' })).pkid);
+  await ctx.newAgentMemory(sibling, { title: 'Sibling memory' });
 
-  fx.mem = (await made('post', `/agents/${me.agentName}/memories`, { title: 'Has a cat', description: 'Tom' })).created.pkid;
-  fx.memDel = await pair(async () => (await made('post', `/agents/${me.agentName}/memories`, { title: 'Forget me' })).created.pkid);
+  fx.mem = (await ctx.newAgentMemory(me, { title: 'Has a cat', description: 'Tom' })).pkid;
+  fx.memDel = await pair(async () => (await ctx.newAgentMemory(me, { title: 'Forget me' })).pkid);
 
-  fx.pref = (await made('post', `/agents/${me.agentName}/preferences`, { title: 'Food', description: 'Vegan' })).created.pkid;
-  fx.prefChild = (await made('post', `/agents/${me.agentName}/preferences`, { title: 'Lunch', parent_id: fx.pref })).created.pkid;
-  fx.prefDel = await pair(async () => (await made('post', `/agents/${me.agentName}/preferences`, { title: 'Music', parent_id: fx.pref })).created.pkid);
+  fx.pref = (await ctx.newPreference(me, { title: 'Food', description: 'Vegan' })).pkid;
+  fx.prefChild = (await ctx.newPreference(me, { title: 'Lunch', parent_id: fx.pref })).pkid;
+  fx.prefDel = await pair(async () => (await ctx.newPreference(me, { title: 'Music', parent_id: fx.pref })).pkid);
 
-  fx.session = (await made('post', '/sessions', { project: 'parity' })).session_id;
+  fx.session = (await ctx.newSession(me, { project: 'parity' })).session_id;
 
-  fx.sent = (await made('post', `/agents/${sibling.agentName}/handoffs`, { title: 'For the sibling', prompt: 'Go' })).created.handoff_id;
-  const toMe = () => made('post', `/agents/${me.agentName}/handoffs`, { title: 'For me', prompt: 'Go' }, sibling);
-  fx.toPick = await pair(async () => (await toMe()).created.handoff_id);
-  fx.toDelete = await pair(async () => (await toMe()).created.handoff_id);
+  fx.sent = (await ctx.newHandoff(me, sibling.agentName, { title: 'For the sibling', prompt: 'Go' })).handoff_id;
+  const toMe = () => ctx.newHandoff(sibling, me.agentName, { title: 'For me', prompt: 'Go' });
+  fx.toPick = await pair(async () => (await toMe()).handoff_id);
+  fx.toDelete = await pair(async () => (await toMe()).handoff_id);
 
-  const project = async (title: string) => (await made('post', '/projects', { title })).created.project_id;
+  const project = async (title: string, owner = me) => (await ctx.newProject(owner, { title })).project_id;
   fx.project = await project('Parity');
-  fx.section = (await made('post', `/projects/${fx.project}/sections`, { title: 'Design', file_path: 'docs/design.md' })).created.section_id;
-  await made('post', `/projects/${fx.project}/sections`, { title: 'Layers', parent_id: fx.section });
-  fx.sectionDel = await pair(async () => (await made('post', `/projects/${fx.project}/sections`, { title: 'Old' })).created.section_id);
+  fx.section = (await ctx.newSection(me, fx.project, { title: 'Design', file_path: 'docs/design.md' })).section_id;
+  await ctx.newSection(me, fx.project, { title: 'Layers', parent_id: fx.section });
+  fx.sectionDel = await pair(async () => (await ctx.newSection(me, fx.project, { title: 'Old' })).section_id);
   fx.projectDel = await pair(() => project('Doomed'));
   fx.toShare = await pair(() => project('To share'));
-  await made('post', '/sharing', { object_type_id: 1, object_id: fx.project, shared_to_user_id: other.userId });
-  const share = async (agent: TestAgent, to: TestAgent) => {
-    const projectId = (await made('post', '/projects', { title: 'Shared' }, agent)).created.project_id;
-    return (await made('post', '/sharing', { object_type_id: 1, object_id: projectId, shared_to_user_id: to.userId }, agent)).shared.share_id;
-  };
+  await ctx.share(me, 'project', fx.project, other);
+  const share = async (owner: TestAgent, to: TestAgent) => (await ctx.share(owner, 'project', await project('Shared', owner), to)).share_id;
   fx.shareDel = await pair(() => share(me, other));
   fx.shareToLeave = await pair(() => share(other, me));
 
-  fx.category = (await made('post', '/hint_categories', { title: 'Style', description: 'House style' })).created.hint_id;
-  fx.hint = (await made('post', '/hints', { title: 'Naming', parent_id: fx.category })).created.hint_id;
-  fx.hintDel = await pair(async () => (await made('post', '/hints', { title: 'Obsolete', parent_id: fx.category })).created.hint_id);
+  fx.category = (await ctx.newHint(me, { title: 'Style', description: 'House style' })).hint_id;
+  fx.hint = (await ctx.newHint(me, { title: 'Naming', parent_id: fx.category })).hint_id;
+  fx.hintDel = await pair(async () => (await ctx.newHint(me, { title: 'Obsolete', parent_id: fx.category })).hint_id);
 
-  fx.nudge = (await made('post', '/nudges', { title: 'Rotate keys', due_date: FAR })).created.nudge_id;
-  fx.nudgeDel = await pair(async () => (await made('post', '/nudges', { title: 'Done', due_date: FAR })).created.nudge_id);
+  fx.nudge = (await ctx.newNudge(me, { title: 'Rotate keys', due_date: FAR })).nudge_id;
+  fx.nudgeDel = await pair(async () => (await ctx.newNudge(me, { title: 'Done', due_date: FAR })).nudge_id);
 
-  fx.wiki = (await made('post', '/wikis', { title: 'Ops', description: 'Runbook' })).created.wiki_id;
-  fx.wikiSection = (await made('post', `/wikis/${fx.wiki}/sections`, { title: 'Restore', tags: ['ops', 'pg'] })).created.section_id;
-  fx.wikiSectionDel = await pair(async () => (await made('post', `/wikis/${fx.wiki}/sections`, { title: 'Old', tags: ['ops'] })).created.section_id);
-  fx.wikiDel = await pair(async () => (await made('post', '/wikis', { title: 'Doomed' })).created.wiki_id);
+  fx.wiki = (await ctx.newWiki(me, { title: 'Ops', description: 'Runbook' })).wiki_id;
+  fx.wikiSection = (await ctx.newWikiSection(me, fx.wiki, { title: 'Restore', tags: ['ops', 'pg'] })).section_id;
+  fx.wikiSectionDel = await pair(async () => (await ctx.newWikiSection(me, fx.wiki, { title: 'Old', tags: ['ops'] })).section_id);
+  fx.wikiDel = await pair(async () => (await ctx.newWiki(me, { title: 'Doomed' })).wiki_id);
 
   fx.secret = uniqueName('key');
-  await made('put', `/secrets/${fx.secret}`, { value: 'v1' });
+  await ctx.newSecret(me, fx.secret, 'v1');
   fx.secretDel = [`${fx.secret}-del-mcp`, `${fx.secret}-del-rest`];
-  for (const key of fx.secretDel) await made('put', `/secrets/${key}`, { value: 'x' });
+  for (const key of fx.secretDel) await ctx.newSecret(me, key, 'x');
 
   fx.subject = uniqueName('subject').replace(/-/g, '_');
   fx.memoryBody = { user_id: fx.subject, scope: 'preferences', source: 'explicit_user_input', ttl_days: 30, value_json: { likes: ['tea'], dislikes: ['milk'] } };
-  await made('post', '/memory', fx.memoryBody);
-  await made('post', '/memory', { ...fx.memoryBody, scope: 'schedule', value_json: [{ start: '09:00', end: '12:00', day: 'mon' }] });
-  fx.memoryDel = await pair(async () => (await made('post', '/memory', fx.memoryBody)).id);
-  const read = async (subject: string) => (await made('post', '/memory/read', { user_id: subject, scope: 'preferences', purpose_class: 'recommendation' })).revocation_token;
+  await ctx.newScopedMemory(me, fx.memoryBody);
+  await ctx.newScopedMemory(me, { ...fx.memoryBody, scope: 'schedule', value_json: [{ start: '09:00', end: '12:00', day: 'mon' }] });
+  fx.memoryDel = await pair(async () => (await ctx.newScopedMemory(me, fx.memoryBody)).id);
+  const read = (subject: string) => ctx.readScoped(me, { user_id: subject, scope: 'preferences', purpose_class: 'recommendation' });
   fx.token = await read(fx.subject);
   fx.tokensToRevoke = await pair(() => read(fx.subject));
   fx.revokeAllSubjects = [`${fx.subject}_ra1`, `${fx.subject}_ra2`];
   fx.eraseSubjects = [`${fx.subject}_er1`, `${fx.subject}_er2`];
   for (const subject of [...fx.revokeAllSubjects, ...fx.eraseSubjects]) {
-    await made('post', '/memory', { ...fx.memoryBody, user_id: subject });
+    await ctx.newScopedMemory(me, { ...fx.memoryBody, user_id: subject });
     await read(subject);
   }
   // Reading the context is the nudges' reminder: it stamps them, so that a second read no longer lists them.
   // Read once here, so that get_context's tool and REST calls both find them reminded.
-  await made('get', `/agents/${me.agentName}/context`);
+  await ctx.as(me, 'get', `/agents/${me.agentName}/context`).expect(200);
 }, 120_000);
-
-afterAll(async () => {
-  await mcp?.close();
-  await t?.close();
-});
 
 describe('MCP/REST parity', () => {
   it('every tool of tools/list has a parity row, or is listed (with its reason) as having no REST twin', () => {

@@ -2,7 +2,9 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { useFixtures } from './support/fixtures';
-import { toolJson } from './support/mcp-client';
+import { callTool, Json, keyOf, ok, restOk, toolError } from './support/mcp-client';
+import { SCOPE_MESSAGE as SCOPE_RULE, SCOPED_AUDIT_COLUMNS, ScopedAuditRow } from './support/scoped-memories';
+import { MATRIX } from './support/scoped-reads';
 import { TestAgent } from './support/test-app';
 
 /**
@@ -11,15 +13,6 @@ import { TestAgent } from './support/test-app';
  * results as the REST routes for the same data, errors, tenant isolation, audit.
  */
 
-type CallResult = Awaited<ReturnType<Client['callTool']>>;
-type Json = Record<string, unknown>;
-interface ToolError {
-  code: string;
-  message: string;
-  errors?: { field: string; message: string }[];
-}
-
-const SCOPE_RULE = 'scope must be one of preferences, constraints, communication, accessibility, schedule, attention';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const DAY_MS = 24 * 3600 * 1000;
@@ -49,42 +42,10 @@ const VALUES: unknown[] = [
   { FavoriteFood: 'sushi', 'favorite-food': 'ramen' },
 ];
 
-/** Asserts a successful tool result and returns its JSON (text and structuredContent agree). */
-function ok<T = Json>(result: CallResult): T {
-  if (result.isError) throw new Error(`tool failed: ${JSON.stringify(toolJson(result))}`);
-  const json = toolJson(result);
-  expect(result.structuredContent).toEqual(json);
-  return json as T;
-}
-
-/** Asserts an `isError` tool result and returns its `error` object. */
-function toolError(result: CallResult): ToolError {
-  expect(result.isError).toBe(true);
-  const json = toolJson(result) as { error: ToolError };
-  expect(Object.keys(json)).toEqual(['error']);
-  if (result.structuredContent !== undefined) expect(result.structuredContent).toEqual(json);
-  return json.error;
-}
-
 /** The fields a merged read returns that depend only on the memories. */
 const merged = (r: Json) => ({ summary_text: r.summary_text, summary_struct: r.summary_struct, confidence: r.confidence });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface AuditRow {
-  event_type: string;
-  user_id: string;
-  agent_id: string | null;
-  request_id: string | null;
-  subject: string | null;
-  scope: string | null;
-  domain: string | null;
-  purpose: string | null;
-  purpose_class: string | null;
-  memory_ids: string[] | null;
-  grant_id: string | null;
-  reason_code: string | null;
-}
 
 describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
   const ctx = useFixtures();
@@ -98,8 +59,8 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
   let mcpB: Client;
   const connect = (headers: Record<string, string> = {}): Promise<Client> => ctx.connectMcp(headers);
 
-  const call = (client: Client, name: string, args: Json = {}) => client.callTool({ name, arguments: args });
-  const key = (agent: TestAgent) => ({ 'X-Api-Key': agent.apiKey });
+  const call = callTool;
+  const key = keyOf;
 
   const rest = {
     create: (agent: TestAgent, body: Json) => ctx.http().post('/memory').set(key(agent)).send(body),
@@ -115,16 +76,9 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
     delete: (agent: TestAgent, id: string) => ctx.http().delete(`/memory/${id}`).set(key(agent)),
   };
 
-  function expectStatus(res: Response, status: number): Json {
-    expect({ status: res.status, body: res.body as unknown }).toEqual({ status, body: expect.anything() });
-    return res.body as Json;
-  }
-
-  async function audit(userId: string, subject: string): Promise<AuditRow[]> {
+  async function audit(userId: string, subject: string): Promise<ScopedAuditRow[]> {
     return ctx.db.query(
-      `SELECT event_type, user_id, agent_id, request_id, subject, scope, domain, purpose, purpose_class,
-              memory_ids::text[] AS memory_ids, grant_id, reason_code
-         FROM audit_events WHERE user_id = $1 AND subject = $2 ORDER BY seq`,
+      `SELECT ${SCOPED_AUDIT_COLUMNS} FROM audit_events WHERE user_id = $1 AND subject = $2 ORDER BY seq`,
       [userId, subject],
     );
   }
@@ -141,7 +95,7 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
       for (const value_json of VALUES) {
         const body = { user_id: subject, scope, domain, source: 'explicit_user_input', ttl_days: 30, value_json };
         const created =
-          via === 'mcp' ? ok(await call(mcpA, 'create_scoped_memory', body)) : expectStatus(await rest.create(a, body), 201);
+          via === 'mcp' ? ok(await call(mcpA, 'create_scoped_memory', body)) : restOk(await rest.create(a, body), 201);
         ids.push(created.id as string);
         await sleep(3); // distinct created_at, so "newest" never depends on the random ids
       }
@@ -215,7 +169,7 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
         message: 'unknown_field is not a known field',
         errors: unknownField,
       });
-      expect(expectStatus(await rest.create(a, { ...body, unknown_field: 'refused' }), 422)).toMatchObject({
+      expect(restOk(await rest.create(a, { ...body, unknown_field: 'refused' }), 422)).toMatchObject({
         code: 'validation_failed',
         detail: 'unknown_field is not a known field',
         errors: unknownField,
@@ -223,7 +177,7 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
       expect(await ctx.db.query(`SELECT id FROM scoped_memories WHERE subject = 'create-subject'`)).toEqual([]);
 
       const viaTool = ok(await call(mcpA, 'create_scoped_memory', body));
-      const viaRoute = expectStatus(await rest.create(a, body), 201);
+      const viaRoute = restOk(await rest.create(a, body), 201);
       for (const created of [viaTool, viaRoute]) {
         expect(Object.keys(created).sort()).toEqual(['created_at', 'domain', 'expires_at', 'id', 'scope', 'user_id']);
         expect(created).toMatchObject({ user_id: 'create-subject', scope: 'preferences', domain: 'food' });
@@ -234,18 +188,18 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
       // Whitespace-only domain = no domain, through either door.
       const noDomain = { ...body, domain: '   ' };
       expect(ok(await call(mcpA, 'create_scoped_memory', noDomain)).domain).toBeNull();
-      expect(expectStatus(await rest.create(a, noDomain), 201).domain).toBeNull();
+      expect(restOk(await rest.create(a, noDomain), 201).domain).toBeNull();
     });
 
     it('stores the same normalized values (list_scoped_memories = GET /memory, same subject)', async () => {
       const viaTool = ok(await call(mcpA, 'list_scoped_memories', { user_id: viaMcp }));
-      const viaRoute = expectStatus(await rest.list(a, { user_id: viaMcp }), 200);
+      const viaRoute = restOk(await rest.list(a, { user_id: viaMcp }), 200);
       expect(viaTool).toEqual(viaRoute);
       expect(viaTool.total).toBe(SCOPES.length * VALUES.length);
       expect((viaTool.memories as Json[]).map((m) => m.id).sort()).toEqual([...mcpIds].sort());
 
       // And the same stored values as the memories written through REST.
-      const restList = expectStatus(await rest.list(a, { user_id: viaRest }), 200);
+      const restList = restOk(await rest.list(a, { user_id: viaRest }), 200);
       const stored = (list: Json) =>
         (list.memories as Json[]).map((m) => [m.scope, m.shape, m.value, m.source, m.ttl_days, m.domain, m.expired]);
       expect(stored(viaTool)).toEqual(stored(restList));
@@ -267,7 +221,7 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
         { user_id: viaMcp, include_expired: true, limit: 5 },
       ]) {
         const viaTool = ok(await call(mcpA, 'list_scoped_memories', query));
-        const viaRoute = expectStatus(await rest.list(a, query), 200);
+        const viaRoute = restOk(await rest.list(a, query), 200);
         expect(viaTool).toEqual(viaRoute);
       }
       const page = ok(await call(mcpA, 'list_scoped_memories', { user_id: viaMcp, scope: 'preferences', limit: 3, offset: 2 }));
@@ -279,8 +233,8 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
     it.each(SCOPES)('read_scoped_memories merges %s like POST /memory/read', async (scope) => {
       const args = { user_id: viaMcp, scope, purpose_class: ALLOWED[scope], purpose: 'e2e comparison' };
       const viaTool = ok(await call(mcpA, 'read_scoped_memories', args));
-      const viaRoute = expectStatus(await rest.read(a, args), 200);
-      const restWritten = expectStatus(await rest.read(a, { ...args, user_id: viaRest }), 200);
+      const viaRoute = restOk(await rest.read(a, args), 200);
+      const restWritten = restOk(await rest.read(a, { ...args, user_id: viaRest }), 200);
 
       expect(Object.keys(viaTool).sort()).toEqual(['confidence', 'expires_at', 'revocation_token', 'summary_struct', 'summary_text']);
       expect(merged(viaTool)).toEqual(merged(viaRoute));
@@ -318,7 +272,7 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
     it('read_scoped_memories of nothing: "No memories found.", confidence 0, still a grant', async () => {
       const args = { user_id: `nobody-${randomUUID()}`, scope: 'attention', purpose: 'display a banner' };
       const viaTool = ok(await call(mcpA, 'read_scoped_memories', args));
-      const viaRoute = expectStatus(await rest.read(a, args), 200);
+      const viaRoute = restOk(await rest.read(a, args), 200);
       expect(merged(viaTool)).toEqual({ summary_text: 'No memories found.', summary_struct: {}, confidence: 0 });
       expect(merged(viaRoute)).toEqual(merged(viaTool));
       expect(ok(await call(mcpA, 'continue_scoped_read', { revocation_token: viaTool.revocation_token }))).toEqual(viaTool);
@@ -336,7 +290,7 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
       ok(await call(mcpA, 'create_scoped_memory', { ...body, value_json: { dislikes: ['Tea'], likes: ['water'] } }));
 
       const viaTool = ok(await call(mcpA, 'continue_scoped_read', { revocation_token: token }));
-      const viaRoute = expectStatus(await rest.continue(a, { revocation_token: token }), 200);
+      const viaRoute = restOk(await rest.continue(a, { revocation_token: token }), 200);
       expect(viaTool).toEqual(viaRoute);
       expect(viaTool).toEqual({
         summary_text: 'Likes: 1, Dislikes: 1, Settings: 0',
@@ -346,7 +300,7 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
         expires_at: read.expires_at,
       });
       // A token issued by REST continues through MCP too.
-      const restRead = expectStatus(await rest.read(a, { user_id: subject, scope: 'preferences', purpose_class: 'recommendation' }), 200);
+      const restRead = restOk(await rest.read(a, { user_id: subject, scope: 'preferences', purpose_class: 'recommendation' }), 200);
       const continued = ok(await call(mcpA, 'continue_scoped_read', { revocation_token: restRead.revocation_token }));
       expect(continued).toEqual({ ...merged(viaTool), revocation_token: restRead.revocation_token, expires_at: restRead.expires_at });
       // max_age_days overrides for one call.
@@ -357,10 +311,10 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
       const subject = `revoke-${randomUUID()}`;
       const args = { user_id: subject, scope: 'schedule', purpose: 'calendar sync' };
       const tokenA = ok(await call(mcpA, 'read_scoped_memories', args)).revocation_token as string;
-      const tokenB = expectStatus(await rest.read(a, args), 200).revocation_token as string;
+      const tokenB = restOk(await rest.read(a, args), 200).revocation_token as string;
 
       const viaTool = ok(await call(mcpA, 'revoke_read_grant', { revocation_token: tokenA }));
-      const viaRoute = expectStatus(await rest.revoke(a, { revocation_token: tokenB }), 200);
+      const viaRoute = restOk(await rest.revoke(a, { revocation_token: tokenB }), 200);
       for (const revoked of [viaTool, viaRoute]) {
         expect(Object.keys(revoked).sort()).toEqual(['revoked', 'revoked_at']);
         expect(revoked.revoked).toBe(true);
@@ -377,14 +331,14 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
           message: 'REVOKED',
         });
         const res = await rest.continue(a, { revocation_token: token });
-        expect(expectStatus(res, 403)).toMatchObject({ code: 'forbidden', detail: 'REVOKED' });
+        expect(restOk(res, 403)).toMatchObject({ code: 'forbidden', detail: 'REVOKED' });
         // Already revoked: a conflict saying when the first revoke was, through either door.
         const already = `Grant already revoked at ${firstRevokedAt.get(token) as string}`;
         expect(toolError(await call(mcpA, 'revoke_read_grant', { revocation_token: token }))).toEqual({
           code: 'conflict',
           message: already,
         });
-        expect(expectStatus(await rest.revoke(a, { revocation_token: token }), 409)).toMatchObject({
+        expect(restOk(await rest.revoke(a, { revocation_token: token }), 409)).toMatchObject({
           code: 'conflict',
           detail: already,
         });
@@ -394,7 +348,7 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
         code: 'not_found',
         message: 'Revocation token not found',
       });
-      expect(expectStatus(await rest.revoke(a, { revocation_token: 'no-such-token' }), 404)).toMatchObject({
+      expect(restOk(await rest.revoke(a, { revocation_token: 'no-such-token' }), 404)).toMatchObject({
         code: 'not_found',
         detail: 'Revocation token not found',
       });
@@ -403,7 +357,7 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
         code: 'not_found',
         message: 'Revocation token not found',
       });
-      expect(expectStatus(await rest.continue(a, unknown), 404).detail).toContain('Revocation token not found');
+      expect(restOk(await rest.continue(a, unknown), 404).detail).toContain('Revocation token not found');
     });
 
     it('delete_scoped_memory deletes like DELETE /memory/{id}', async () => {
@@ -412,9 +366,9 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
       const first = ok(await call(mcpA, 'create_scoped_memory', body)).id as string;
       const second = ok(await call(mcpA, 'create_scoped_memory', body)).id as string;
 
-      expect(ok(await call(mcpA, 'delete_scoped_memory', { id: first }))).toEqual({ deleted: true, id: first });
+      expect(ok(await call(mcpA, 'delete_scoped_memory', { id: first }))).toEqual({ deleted: first });
       expect(await memoryExists(first)).toBe(false);
-      expect(expectStatus(await rest.delete(a, first), 404)).toMatchObject({ code: 'not_found', detail: 'Memory not found' });
+      expect(restOk(await rest.delete(a, first), 404)).toMatchObject({ code: 'not_found', detail: 'Memory not found' });
       expect(toolError(await call(mcpA, 'delete_scoped_memory', { id: first }))).toEqual(NOT_FOUND);
 
       const res = await rest.delete(a, second);
@@ -424,22 +378,15 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
 
       // Upper-case ids name the same memory.
       const third = ok(await call(mcpA, 'create_scoped_memory', body)).id as string;
-      expect(ok(await call(mcpA, 'delete_scoped_memory', { id: third.toUpperCase() })).deleted).toBe(true);
+      expect(ok(await call(mcpA, 'delete_scoped_memory', { id: third.toUpperCase() })).deleted).toBe(third);
       expect(await memoryExists(third)).toBe(false);
     });
 
     it('get_policy returns what GET /policy returns', async () => {
       const viaTool = ok(await call(mcpA, 'get_policy'));
-      const viaRoute = expectStatus(await ctx.http().get('/policy'), 200);
+      const viaRoute = restOk(await ctx.http().get('/policy'), 200);
       expect(viaTool).toEqual(viaRoute);
-      expect(viaTool.matrix).toEqual({
-        preferences: ['content_generation', 'recommendation'],
-        constraints: ['recommendation', 'scheduling', 'task_execution'],
-        communication: ['content_generation', 'ui_rendering', 'notification_delivery'],
-        accessibility: ['content_generation', 'ui_rendering', 'notification_delivery'],
-        schedule: ['scheduling', 'task_execution'],
-        attention: ['ui_rendering', 'notification_delivery'],
-      });
+      expect(viaTool.matrix).toEqual(MATRIX);
       expect(viaTool.scopes).toEqual(SCOPES);
       expect(viaTool.unmatched_purpose).toBe('deny');
     });
@@ -447,7 +394,7 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
     it('accepts the key as the agent_key argument instead of a header', async () => {
       const bare = await connect();
       const viaArgument = ok(await call(bare, 'list_scoped_memories', { agent_key: a.apiKey, user_id: viaMcp, scope: 'attention' }));
-      expect(viaArgument).toEqual(expectStatus(await rest.list(a, { user_id: viaMcp, scope: 'attention' }), 200));
+      expect(viaArgument).toEqual(restOk(await rest.list(a, { user_id: viaMcp, scope: 'attention' }), 200));
       const keyRequired = {
         code: 'unauthorized',
         message: 'API key required: pass your agent key as the agent_key argument, or connect with the X-Api-Key or Authorization: Bearer header',
@@ -469,7 +416,7 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
       const error = toolError(await call(mcpA, 'read_scoped_memories', args));
       expect(error).toEqual({ code: 'forbidden', message: `Purpose class '${purposeClass}' not allowed for scope '${scope}'` });
       const res = await rest.read(a, args);
-      expect(expectStatus(res, 403)).toMatchObject({ code: 'forbidden', detail: error.message });
+      expect(restOk(res, 403)).toMatchObject({ code: 'forbidden', detail: error.message });
     });
 
     it('a purpose that matches no class is denied (fail closed), naming the six classes', async () => {
@@ -521,7 +468,7 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
       if (message !== undefined) expect(fieldMessage).toMatch(message);
       expect(error.message).toContain(fieldMessage);
       if (route) {
-        const body = expectStatus(await route(), 422);
+        const body = restOk(await route(), 422);
         expect(body).toMatchObject({ code: 'validation_failed', detail: error.message, errors: error.errors });
       }
       return error;
@@ -600,7 +547,7 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
       const args = { ...base, user_id: `nul-${randomUUID()}`, value_json: { note: 'a\u0000b' } };
       const error = toolError(await call(mcpA, 'create_scoped_memory', args));
       expect(error.code).toBe('validation_failed');
-      expect(expectStatus(await rest.create(a, args), 422).code).toBe('validation_failed');
+      expect(restOk(await rest.create(a, args), 422).code).toBe('validation_failed');
     });
 
     it('a purpose holding U+0000 does not fail the read with an internal error', async () => {
@@ -682,7 +629,7 @@ describe('MemoryScope MCP tools (official SDK client over HTTP)', () => {
       expect(await memoryExists(memoryId)).toBe(true);
       const list = ok(await call(mcpA, 'list_scoped_memories', { user_id: subject }));
       expect((list.memories as Json[]).map((m) => m.id)).toEqual([memoryId]);
-      expect(expectStatus(await rest.list(a, { user_id: subject }), 200).total).toBe(1);
+      expect(restOk(await rest.list(a, { user_id: subject }), 200).total).toBe(1);
     });
 
     it("B's failed attempts are not audited in A's trail", async () => {

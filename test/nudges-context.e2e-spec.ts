@@ -1,10 +1,9 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Response } from 'supertest';
+import { CONTEXT_KEYS, Fixture, ISO_UTC, MISSING, NO_FIELDS, agentContext } from './support/agent-context';
 import { newRid } from './support/agent-requests';
-import { useFixtures } from './support/fixtures';
+import { perBlock, useFixtures } from './support/fixtures';
+import { callTool as call, Json, ok, okText, restError, toolError } from './support/mcp-client';
 import { expectProblem } from './support/problems';
-import { toolJson } from './support/mcp-client';
-import { TestAgent, uniqueName } from './support/test-app';
+import { TestAgent } from './support/test-app';
 
 /*
  * Nudges (spec §2.2 "nudges", §3.20) over REST and MCP, the actionable rule as
@@ -17,30 +16,7 @@ import { TestAgent, uniqueName } from './support/test-app';
  */
 
 const NUDGE_NOT_FOUND = 'Nudge not found';
-const NO_FIELDS = 'No fields to update';
 const DUE_RULE = 'due_date must be a date YYYY-MM-DD, or null for ASAP';
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
-/** An id no test creates (PostgreSQL integer maximum). */
-const MISSING = 2_147_483_647;
-
-const CONTEXT_KEYS = [
-  'actionable_nudges',
-  'agent',
-  'always_load',
-  'hints_compact',
-  'last_session',
-  'memories',
-  'pending_handoffs',
-  'preferences_manifest',
-  'projects_manifest',
-  'time',
-];
-
-interface Fixture {
-  a1a: TestAgent;
-  a1b: TestAgent;
-  a2: TestAgent;
-}
 
 interface ActionableNudge {
   nudge_id: number;
@@ -58,19 +34,13 @@ interface Context {
   [key: string]: unknown;
 }
 
-type Json = Record<string, unknown>;
-type CallResult = Awaited<ReturnType<Client['callTool']>>;
-
 describe('Nudges and the knowledge parts of the agent context', () => {
   const ctx = useFixtures();
   const { as, expectAudited, expectNotAudited } = ctx;
 
-  async function fixture(timezone = 'America/Denver'): Promise<Fixture> {
-    const a1a = await ctx.newUser({ userName: uniqueName('u1'), agentName: uniqueName('a1a'), timezone });
-    const a1b = await ctx.newAgent(a1a, uniqueName('a1b'));
-    const a2 = await ctx.newUser({ userName: uniqueName('u2'), agentName: uniqueName('a2'), timezone });
-    return { a1a, a1b, a2 };
-  }
+  const contextUsers = agentContext(ctx).fixture;
+  /** U1 with A1a and A1b, U2 with A2, both users in `timezone`. */
+  const fixture = (timezone = 'America/Denver'): Promise<Fixture> => contextUsers(timezone, timezone);
 
   const createNudge = async (agent: TestAgent, body: Json): Promise<number> => (await ctx.newNudge(agent, body)).nudge_id;
 
@@ -124,11 +94,7 @@ describe('Nudges and the knowledge parts of the agent context', () => {
 
   // ---------------------------------------------------------------------------
   describe('REST: POST /nudges', () => {
-    let f: Fixture;
-
-    beforeAll(async () => {
-      f = await fixture();
-    });
+    const f = perBlock(fixture);
 
     it('201 {created: {nudge_id, title, due_date, created_at}}, with or without a due date; audited NUDGE_CREATE', async () => {
       const rid = newRid('nudge-create');
@@ -227,11 +193,7 @@ describe('Nudges and the knowledge parts of the agent context', () => {
 
   // ---------------------------------------------------------------------------
   describe('REST: PUT and DELETE /nudges/{id}', () => {
-    let f: Fixture;
-
-    beforeAll(async () => {
-      f = await fixture();
-    });
+    const f = perBlock(fixture);
 
     it('PUT {} is 400 "No fields to update" (also for a missing id), nothing audited', async () => {
       const id = await createNudge(f.a1a, { title: 'Keep me', due_date: '2029-01-01' });
@@ -608,75 +570,43 @@ describe('Nudges and the knowledge parts of the agent context', () => {
 
   // ---------------------------------------------------------------------------
   describe('MCP', () => {
-    let f: Fixture;
-    let mcp1a: Client;
-    let mcp1b: Client;
-    let mcp2: Client;
-
-    beforeAll(async () => {
-      f = await fixture();
-      mcp1a = await ctx.mcp(f.a1a);
-      mcp1b = await ctx.mcp(f.a1b);
-      mcp2 = await ctx.mcp(f.a2);
+    const f = perBlock(async () => {
+      const users = await fixture();
+      return { ...users, mcp1a: await ctx.mcp(users.a1a), mcp1b: await ctx.mcp(users.a1b), mcp2: await ctx.mcp(users.a2) };
     });
 
-    const call = (client: Client, name: string, args: Json = {}) => client.callTool({ name, arguments: args });
-
-    /** A successful result: one text content whose JSON equals structuredContent. */
-    function ok<T = Json>(result: CallResult): T {
-      expect(result.isError).toBeFalsy();
-      const content = result.content as { type: string }[];
-      expect(content).toHaveLength(1);
-      expect(content[0].type).toBe('text');
-      const json = toolJson(result);
-      expect(result.structuredContent).toEqual(json);
-      return json as T;
-    }
-
-    /** An isError result's `error`. */
-    function toolError(result: CallResult): { code: string; message: string; errors?: unknown } {
-      expect(result.isError).toBe(true);
-      return (toolJson(result) as { error: { code: string; message: string } }).error;
-    }
-
-    /** A REST problem as the MCP error it should equal. */
-    function restError(res: Response): { code: string; message: string; errors?: unknown } {
-      const body = res.body as { code: string; detail: string; errors?: unknown };
-      return { code: body.code, message: body.detail, ...(body.errors ? { errors: body.errors } : {}) };
-    }
-
     it('create_nudge, get_nudge, get_nudges, update_nudge and delete_nudge return the same as REST', async () => {
-      const since = await ctx.db.query(`SELECT coalesce(max(seq), 0)::text AS seq FROM audit_events`);
+      const since = await ctx.lastAuditSeq();
       const created = ok<{ created: { nudge_id: number; due_date: string | null } }>(
-        await call(mcp1a, 'create_nudge', { title: 'Via MCP', description: 'd', due_date: '2030-02-03' }),
+        await call(f.mcp1a, 'create_nudge', { title: 'Via MCP', description: 'd', due_date: '2030-02-03' }),
       );
       expect(created).toEqual({ created: { nudge_id: expect.any(Number), title: 'Via MCP', due_date: '2030-02-03', created_at: expect.stringMatching(ISO_UTC) } });
       const id = created.created.nudge_id;
       const restCreated = (await as(f.a1a, 'post', '/nudges', { title: 'Via REST' }).expect(201)).body;
       expect(Object.keys(restCreated.created).sort()).toEqual(Object.keys(created.created).sort());
 
-      const one = ok(await call(mcp1b, 'get_nudge', { nudge_id: id }));
+      const one = ok(await call(f.mcp1b, 'get_nudge', { nudge_id: id }));
       expect(one).toEqual((await as(f.a1a, 'get', `/nudges/${id}`).expect(200)).body);
       expect(one).toMatchObject({ nudge_id: id, title: 'Via MCP', description: 'd', due_date: '2030-02-03' });
 
-      const list = ok(await call(mcp1a, 'get_nudges', {}));
+      const list = ok(await call(f.mcp1a, 'get_nudges', {}));
       expect(list).toEqual((await as(f.a1a, 'get', '/nudges').expect(200)).body);
       expect(list).toMatchObject({ total: 2, limit: 200, offset: 0 });
-      expect(ok(await call(mcp1a, 'get_nudges', { limit: 1, offset: 1 }))).toEqual((await as(f.a1a, 'get', '/nudges?limit=1&offset=1').expect(200)).body);
+      expect(ok(await call(f.mcp1a, 'get_nudges', { limit: 1, offset: 1 }))).toEqual((await as(f.a1a, 'get', '/nudges?limit=1&offset=1').expect(200)).body);
 
-      const updated = ok(await call(mcp1a, 'update_nudge', { nudge_id: id, title: 'Via MCP, ASAP', clear_due_date: true }));
+      const updated = ok(await call(f.mcp1a, 'update_nudge', { nudge_id: id, title: 'Via MCP, ASAP', clear_due_date: true }));
       expect(updated).toEqual({ updated: { nudge_id: id, title: 'Via MCP, ASAP', due_date: null } });
       expect((await as(f.a1a, 'put', `/nudges/${id}`, { title: 'Via MCP, ASAP', due_date: null }).expect(200)).body).toEqual(updated);
-      expect(ok(await call(mcp1a, 'update_nudge', { nudge_id: id, due_date: '2030-03-04' }))).toEqual({ updated: { nudge_id: id, title: 'Via MCP, ASAP', due_date: '2030-03-04' } });
-      expect(ok(await call(mcp1a, 'update_nudge', { nudge_id: id, due_date: null }))).toEqual({ updated: { nudge_id: id, title: 'Via MCP, ASAP', due_date: null } });
+      expect(ok(await call(f.mcp1a, 'update_nudge', { nudge_id: id, due_date: '2030-03-04' }))).toEqual({ updated: { nudge_id: id, title: 'Via MCP, ASAP', due_date: '2030-03-04' } });
+      expect(ok(await call(f.mcp1a, 'update_nudge', { nudge_id: id, due_date: null }))).toEqual({ updated: { nudge_id: id, title: 'Via MCP, ASAP', due_date: null } });
       expect((await dbNudge(id))?.due_date).toBeNull();
 
-      expect(ok(await call(mcp1b, 'delete_nudge', { nudge_id: id }))).toEqual({ deleted: id });
+      expect(ok(await call(f.mcp1b, 'delete_nudge', { nudge_id: id }))).toEqual({ deleted: id });
       expect(await dbNudge(id)).toBeUndefined();
 
       const events: { event_type: string; agent_id: string }[] = await ctx.db.query(
         `SELECT event_type, agent_id FROM audit_events WHERE user_id = $1 AND seq > $2 AND meta->>'nudge_id' = $3 ORDER BY seq`,
-        [f.a1a.userId, since[0].seq, String(id)],
+        [f.a1a.userId, since, String(id)],
       );
       expect(events).toEqual([
         { event_type: 'NUDGE_CREATE', agent_id: f.a1a.agentId },
@@ -693,20 +623,20 @@ describe('Nudges and the knowledge parts of the agent context', () => {
       const count = await nudgeCount(f.a1a);
       const notFound = restError(await as(f.a1a, 'get', `/nudges/${MISSING}`).expect(404));
       expect(notFound).toEqual({ code: 'not_found', message: NUDGE_NOT_FOUND });
-      expect(toolError(await call(mcp1a, 'get_nudge', { nudge_id: MISSING }))).toEqual(notFound);
-      expect(toolError(await call(mcp2, 'get_nudge', { nudge_id: id }))).toEqual(notFound);
-      expect(toolError(await call(mcp2, 'update_nudge', { nudge_id: id, title: 'Hijack' }))).toEqual(notFound);
-      expect(toolError(await call(mcp2, 'delete_nudge', { nudge_id: id }))).toEqual(notFound);
-      expect(ok(await call(mcp2, 'get_nudges', {}))).toEqual({ nudges: [], total: 0, limit: 200, offset: 0 });
+      expect(toolError(await call(f.mcp1a, 'get_nudge', { nudge_id: MISSING }))).toEqual(notFound);
+      expect(toolError(await call(f.mcp2, 'get_nudge', { nudge_id: id }))).toEqual(notFound);
+      expect(toolError(await call(f.mcp2, 'update_nudge', { nudge_id: id, title: 'Hijack' }))).toEqual(notFound);
+      expect(toolError(await call(f.mcp2, 'delete_nudge', { nudge_id: id }))).toEqual(notFound);
+      expect(ok(await call(f.mcp2, 'get_nudges', {}))).toEqual({ nudges: [], total: 0, limit: 200, offset: 0 });
 
       const badCreate = restError(await as(f.a1a, 'post', '/nudges', { title: 'x', due_date: '2027-02-30' }).expect(422));
       expect(badCreate.message).toBe(DUE_RULE);
-      expect(toolError(await call(mcp1a, 'create_nudge', { title: 'x', due_date: '2027-02-30' }))).toEqual(badCreate);
+      expect(toolError(await call(f.mcp1a, 'create_nudge', { title: 'x', due_date: '2027-02-30' }))).toEqual(badCreate);
       const badUpdate = restError(await as(f.a1a, 'put', `/nudges/${id}`, { due_date: '2027-1-5' }).expect(422));
-      expect(toolError(await call(mcp1a, 'update_nudge', { nudge_id: id, due_date: '2027-1-5' }))).toEqual(badUpdate);
+      expect(toolError(await call(f.mcp1a, 'update_nudge', { nudge_id: id, due_date: '2027-1-5' }))).toEqual(badUpdate);
       const noFields = restError(await as(f.a1a, 'put', `/nudges/${id}`, {}).expect(400));
       expect(noFields).toEqual({ code: 'bad_request', message: NO_FIELDS });
-      expect(toolError(await call(mcp1a, 'update_nudge', { nudge_id: id }))).toEqual(noFields);
+      expect(toolError(await call(f.mcp1a, 'update_nudge', { nudge_id: id }))).toEqual(noFields);
 
       expect(await dbNudge(id)).toMatchObject({ title: 'Mine', due_date: '2030-01-01' });
       expect(await nudgeCount(f.a1a)).toBe(count);
@@ -720,13 +650,7 @@ describe('Nudges and the knowledge parts of the agent context', () => {
         const cat = (await ctx.newHint(g.a1a, { title: 'Cat' })).hint_id;
         const nudge = await createNudge(g.a1a, { title: 'Do it', description: 'now' });
 
-        const result = await call(client, 'get_context', {});
-        expect(result.isError).toBeFalsy();
-        expect(result.structuredContent).toBeUndefined();
-        const content = result.content as { type: string }[];
-        expect(content).toHaveLength(1);
-        expect(content[0].type).toBe('text');
-        const view = toolJson(result) as Context;
+        const view = okText<Context>(await call(client, 'get_context', {}));
         expect(Object.keys(view).sort()).toEqual(CONTEXT_KEYS);
         expect(view.projects_manifest).toEqual([{ project_id: project, title: 'Mnemo', status: 'active' }]);
         expect(view.hints_compact).toEqual([{ hint_id: cat, parent_id: 0, title: 'Cat' }]);
@@ -736,7 +660,7 @@ describe('Nudges and the knowledge parts of the agent context', () => {
         // Stamped: neither REST nor MCP returns it again; the rest equals REST's context.
         const viaRest = await context(g.a1a);
         expect(viaRest.actionable_nudges).toEqual([]);
-        const again = toolJson(await call(client, 'get_context', {})) as Context;
+        const again = okText<Context>(await call(client, 'get_context', {}));
         const { time: _a, ...restRest } = viaRest;
         const { time: _b, ...mcpRest } = again;
         expect(mcpRest).toEqual(restRest);

@@ -1,8 +1,8 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { agentRequests, newRid } from './support/agent-requests';
+import { newRid } from './support/agent-requests';
+import { perBlock, useFixtures } from './support/fixtures';
+import { callTool, ISO, toolJson } from './support/mcp-client';
 import { expectProblem } from './support/problems';
-import { connectMcp, toolJson } from './support/mcp-client';
-import { startTestApp, TestAgent, TestApp, uniqueName } from './support/test-app';
+import { uniqueName } from './support/test-app';
 
 /**
  * Revoking a read grant by the id GET /memory/grants lists (not only by its
@@ -10,23 +10,10 @@ import { startTestApp, TestAgent, TestApp, uniqueName } from './support/test-app
  * when) instead of a 404 (issue 15), over REST and MCP.
  */
 
-let t: TestApp;
-let a: TestAgent;
-let other: TestAgent;
-let mcp: Client;
-const { as, audit } = agentRequests(() => t);
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  a = await t.newAgent();
-  other = await t.newAgent();
-  mcp = await connectMcp(t.baseUrl, { 'X-Api-Key': a.apiKey });
-});
-afterAll(async () => {
-  await mcp.close();
-  await t.close();
-});
+const ctx = useFixtures();
+const { as, audit } = ctx;
+const a = perBlock(() => ctx.newUser());
+const other = perBlock(() => ctx.newUser());
 
 /** A subject with one memory, read once: the read's token and its grant's id (from GET /memory/grants). */
 async function readGrant(agent = a): Promise<{ subject: string; token: string; grantId: string }> {
@@ -79,11 +66,12 @@ describe('POST /memory/revoke by grant id', () => {
 describe('MCP revoke_read_grant', () => {
   it('by grant_id, then again: the conflict error', async () => {
     const g = await readGrant();
-    const res = await mcp.callTool({ name: 'revoke_read_grant', arguments: { grant_id: g.grantId } });
+    const mcp = await ctx.mcp(a);
+    const res = await callTool(mcp, 'revoke_read_grant', { grant_id: g.grantId });
     expect(res.isError).toBeFalsy();
     const revoked = toolJson(res) as { revoked: boolean; revoked_at: string };
     expect(revoked).toEqual({ revoked: true, revoked_at: expect.stringMatching(ISO) });
-    const again = await mcp.callTool({ name: 'revoke_read_grant', arguments: { grant_id: g.grantId } });
+    const again = await callTool(mcp, 'revoke_read_grant', { grant_id: g.grantId });
     expect(again.isError).toBe(true);
     expect(toolJson(again)).toEqual({ error: { code: 'conflict', message: `Grant already revoked at ${revoked.revoked_at}` } });
   });

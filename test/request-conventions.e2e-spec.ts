@@ -1,8 +1,7 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { agentRequests, newRid } from './support/agent-requests';
+import { newRid } from './support/agent-requests';
+import { perBlock, useFixtures } from './support/fixtures';
+import { callTool, toolJson } from './support/mcp-client';
 import { expectProblem } from './support/problems';
-import { connectMcp, toolJson } from './support/mcp-client';
-import { startTestApp, TestAgent, TestApp } from './support/test-app';
 
 /**
  * Errors that say how to fix the call (issue 15): a missing field is
@@ -12,23 +11,9 @@ import { startTestApp, TestAgent, TestApp } from './support/test-app';
  * header to send. Expected texts are written out here.
  */
 
-let t: TestApp;
-let a: TestAgent;
-let mcp: Client;
-let bare: Client;
-const { as, audit } = agentRequests(() => t);
-
-beforeAll(async () => {
-  t = await startTestApp();
-  a = await t.newAgent();
-  mcp = await connectMcp(t.baseUrl, { 'X-Api-Key': a.apiKey });
-  bare = await connectMcp(t.baseUrl);
-});
-afterAll(async () => {
-  await mcp.close();
-  await bare.close();
-  await t.close();
-});
+const ctx = useFixtures();
+const { as, audit } = ctx;
+const a = perBlock(() => ctx.newUser());
 
 interface Problem {
   detail: string;
@@ -36,7 +21,7 @@ interface Problem {
 }
 
 async function projectCount(): Promise<number> {
-  const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM projects WHERE user_id = $1`, [a.userId]);
+  const [{ n }] = await ctx.db.query(`SELECT count(*)::int AS n FROM projects WHERE user_id = $1`, [a.userId]);
   return n as number;
 }
 
@@ -60,7 +45,7 @@ describe('a missing field is required', () => {
   });
 
   it('MCP: the same message for a missing argument', async () => {
-    const res = await mcp.callTool({ name: 'create_project', arguments: {} });
+    const res = await callTool(await ctx.mcp(a), 'create_project', {});
     expect(res.isError).toBe(true);
     expect(toolJson(res)).toEqual({
       error: { code: 'validation_failed', message: 'title is required', errors: [{ field: 'title', message: 'title is required' }] },
@@ -82,7 +67,7 @@ describe('unknown fields are named, not dropped', () => {
   });
 
   it('MCP arguments: the same 422, nothing stored', async () => {
-    const res = await mcp.callTool({ name: 'create_project', arguments: { title: 'P', colour: 'red' } });
+    const res = await callTool(await ctx.mcp(a), 'create_project', { title: 'P', colour: 'red' });
     expect(res.isError).toBe(true);
     expect(toolJson(res)).toEqual({
       error: { code: 'validation_failed', message: 'colour is not a known field', errors: [{ field: 'colour', message: 'colour is not a known field' }] },
@@ -102,7 +87,7 @@ describe('a body that is not JSON is a 415', () => {
     ['text/plain', 'title=P'],
     ['application/x-www-form-urlencoded', 'title=P'],
   ])('%s: 415 saying to send JSON, nothing stored', async (type, body) => {
-    const res = await t.http().post('/projects').set('X-Api-Key', a.apiKey).set('Content-Type', type).send(body);
+    const res = await ctx.http().post('/projects').set('X-Api-Key', a.apiKey).set('Content-Type', type).send(body);
     expectProblem(res, 415, 'Send the request body as JSON, with Content-Type: application/json');
     expect(await projectCount()).toBe(0);
   });
@@ -115,7 +100,7 @@ describe('a body that is not JSON is a 415', () => {
 });
 
 describe('a key sent the wrong way says which header to send', () => {
-  const whoami = () => t.http().get('/whoami');
+  const whoami = () => ctx.http().get('/whoami');
 
   it('no credentials at all', async () => {
     expectProblem(await whoami(), 401, 'API key required: send it as X-Api-Key: <key> or Authorization: Bearer <key>');
@@ -131,13 +116,13 @@ describe('a key sent the wrong way says which header to send', () => {
   });
 
   it('the admin token on an agent route', async () => {
-    const res = await whoami().set('Authorization', `Bearer ${t.adminToken}`);
+    const res = await whoami().set('Authorization', `Bearer ${ctx.adminToken}`);
     expectProblem(res, 401, 'This route takes an agent key, not the admin token: create an agent (POST /admin/users/{user}/agents) and send its key');
-    expect(res.text).not.toContain(t.adminToken);
+    expect(res.text).not.toContain(ctx.adminToken);
   });
 
   it('MCP without a key mentions agent_key', async () => {
-    const res = await bare.callTool({ name: 'whoami', arguments: {} });
+    const res = await callTool(await ctx.connectMcp(), 'whoami');
     expect(res.isError).toBe(true);
     expect(toolJson(res)).toEqual({
       error: {

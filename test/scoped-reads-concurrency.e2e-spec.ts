@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { Response } from 'supertest';
-import { useFixtures } from './support/fixtures';
 import { expectProblem } from './support/problems';
-import { CLASSES, sha256, sleep, sorted, waitForLockWaiters, harness } from './support/scoped-reads';
-import { TestAgent, uniqueName } from './support/test-app';
+import { CLASSES, sha256, sleep, sorted, waitForLockWaiters, useScopedReads } from './support/scoped-reads';
+import { uniqueName } from './support/test-app';
 
 /*
  * MemoryScope v1 scoped reads under load: revokes racing continues (row locks), and
@@ -12,15 +11,7 @@ import { TestAgent, uniqueName } from './support/test-app';
  */
 
 describe('MemoryScope v1 reads: concurrency and the audit transaction', () => {
-  const ctx = useFixtures();
-  let agent: TestAgent;
-  const h = harness(ctx);
-  const api = () => h.api(agent);
-  const subject = () => uniqueName('subj');
-
-  beforeAll(async () => {
-    agent = await ctx.newUser();
-  });
+  const { ctx, h, agent, api, subject } = useScopedReads();
 
   describe('concurrency', () => {
     it('20 parallel creates all succeed', async () => {

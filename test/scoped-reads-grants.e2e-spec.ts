@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { useFixtures } from './support/fixtures';
 import { expectProblem } from './support/problems';
-import { RESULT_KEYS, GRANT_KEYS, TOKEN, HOUR, sha256, sorted, expectRevoked, harness } from './support/scoped-reads';
-import { TestAgent, uniqueName } from './support/test-app';
+import { RESULT_KEYS, GRANT_KEYS, TOKEN, HOUR, sha256, sorted, expectRevoked, useScopedReads } from './support/scoped-reads';
+import { uniqueName } from './support/test-app';
 
 /*
  * MemoryScope v1 scoped reads (issue 3, spec §2.9–§2.12): the read grant each read
@@ -11,15 +10,7 @@ import { TestAgent, uniqueName } from './support/test-app';
  */
 
 describe('MemoryScope v1 reads: revocation tokens and read grants', () => {
-  const ctx = useFixtures();
-  let agent: TestAgent;
-  const h = harness(ctx);
-  const api = () => h.api(agent);
-  const subject = () => uniqueName('subj');
-
-  beforeAll(async () => {
-    agent = await ctx.newUser();
-  });
+  const { ctx, h, agent, api, subject } = useScopedReads();
 
   describe('revocation tokens and read grants', () => {
     it('tokens are 256-bit base64url, different per read, stored only as SHA-256', async () => {
@@ -420,13 +411,7 @@ describe('MemoryScope v1 reads: revocation tokens and read grants', () => {
 });
 
 describe('MemoryScope v1 with GRANT_TTL_HOURS=1', () => {
-  const ctx = useFixtures({ env: { GRANT_TTL_HOURS: '1' } });
-  let agent: TestAgent;
-  const h = harness(ctx);
-
-  beforeAll(async () => {
-    agent = await ctx.newUser();
-  });
+  const { h, agent } = useScopedReads({ env: { GRANT_TTL_HOURS: '1' } });
 
   it('grants expire one hour after the read, and continue keeps that expiry', async () => {
     const s = uniqueName('ttl');

@@ -1,6 +1,5 @@
-import { useFixtures } from './support/fixtures';
-import { SCOPES, Scope, MATRIX, KEY_VALUE_SUMMARY, sorted, harness } from './support/scoped-reads';
-import { TestAgent, uniqueName } from './support/test-app';
+import { SCOPES, Scope, MATRIX, KEY_VALUE_SUMMARY, sorted, useScopedReads } from './support/scoped-reads';
+import { uniqueName } from './support/test-app';
 
 /*
  * MemoryScope v1 scoped reads (issue 3, spec §2.3–§2.8): the deterministic merge of
@@ -9,15 +8,7 @@ import { TestAgent, uniqueName } from './support/test-app';
  */
 
 describe('MemoryScope v1 reads: merged results and what a read may see', () => {
-  const ctx = useFixtures();
-  let agent: TestAgent;
-  const h = harness(ctx);
-  const api = () => h.api(agent);
-  const subject = () => uniqueName('subj');
-
-  beforeAll(async () => {
-    agent = await ctx.newUser();
-  });
+  const { ctx, h, agent, api, subject } = useScopedReads();
 
   describe('merged read results (spec §2.8 with the issue 3 changes)', () => {
     /** Reads with an allowed class and returns the body. */
@@ -486,13 +477,7 @@ describe('MemoryScope v1 reads: merged results and what a read may see', () => {
 });
 
 describe('MemoryScope v1 with MERGE_LIMIT=3', () => {
-  const ctx = useFixtures({ env: { MERGE_LIMIT: '3' } });
-  let agent: TestAgent;
-  const h = harness(ctx);
-
-  beforeAll(async () => {
-    agent = await ctx.newUser();
-  });
+  const { ctx, h, agent } = useScopedReads({ env: { MERGE_LIMIT: '3' } });
 
   it('merges only the newest 3 memories', async () => {
     const s = uniqueName('limit');

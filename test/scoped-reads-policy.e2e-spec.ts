@@ -1,7 +1,6 @@
-import { useFixtures } from './support/fixtures';
 import { expectProblem } from './support/problems';
-import { SCOPES, Scope, CLASSES, PurposeClass, MATRIX, RULES, KEY_VALUE_SUMMARY, SCOPE_RULE, isAllowed, harness } from './support/scoped-reads';
-import { TestAgent, uniqueName } from './support/test-app';
+import { SCOPES, Scope, CLASSES, PurposeClass, MATRIX, RULES, KEY_VALUE_SUMMARY, SCOPE_RULE, isAllowed, useScopedReads } from './support/scoped-reads';
+import { uniqueName } from './support/test-app';
 
 /*
  * MemoryScope v1 scoped reads (issue 3, spec §2.1–§2.2): GET /policy, the
@@ -10,15 +9,7 @@ import { TestAgent, uniqueName } from './support/test-app';
  */
 
 describe('MemoryScope v1 reads: the purpose policy and its classification', () => {
-  const ctx = useFixtures();
-  let agent: TestAgent;
-  const h = harness(ctx);
-  const api = () => h.api(agent);
-  const subject = () => uniqueName('subj');
-
-  beforeAll(async () => {
-    agent = await ctx.newUser();
-  });
+  const { ctx, h, agent, api, subject } = useScopedReads();
 
   describe('GET /policy', () => {
     it('is public and returns the 6×6 matrix, the classification rules and unmatched_purpose deny', async () => {

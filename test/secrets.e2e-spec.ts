@@ -92,10 +92,10 @@ describe('Secrets vault (REST): GET /secrets, GET|PUT|DELETE /secrets/{key}', ()
       await v.expectValue(a, 'nonce', 'same value');
     });
 
-    it('DELETE answers 204 and the secret is gone (GET 404, not listed); a second DELETE is 404 "Secret not found"', async () => {
+    it('DELETE answers 200 {deleted: key} (LucyAPI\'s shape) and the secret is gone (GET 404, not listed); a second DELETE is 404 "Secret not found"', async () => {
       await v.save(a, 'doomed', { value: 'bye' });
       const res = await v.del(a, 'doomed');
-      expect({ status: res.status, text: res.text }).toEqual({ status: 204, text: '' });
+      expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { deleted: 'doomed' } });
       expect(await v.blob(a, 'doomed')).toBeUndefined();
       expectProblem(await v.get(a, 'doomed'), 404, NOT_FOUND);
       expect((await v.list(a)).body.secrets.map((s: { key: string }) => s.key)).not.toContain('doomed');
@@ -284,7 +284,7 @@ describe('Secrets vault (REST): GET /secrets, GET|PUT|DELETE /secrets/{key}', ()
       await v.expectValue(x, 'mine', 'second user value 2');
       await v.expectValue(a, 'mine', 'first user value');
 
-      expect((await v.del(x, 'mine')).status).toBe(204);
+      expect((await v.del(x, 'mine')).status).toBe(200);
       expect(await v.count(x)).toBe(0);
       await v.expectValue(a, 'mine', 'first user value');
     });
@@ -313,7 +313,7 @@ describe('Secrets vault (REST): GET /secrets, GET|PUT|DELETE /secrets/{key}', ()
       }
       await v.save(a, 'pair', { value: '\ud83d\udd11' });
       await v.expectValue(a, 'pair', '🔑');
-      await ctx.http().delete('/secrets/pair').set('X-Api-Key', a.apiKey).expect(204);
+      await ctx.http().delete('/secrets/pair').set('X-Api-Key', a.apiKey).expect(200, { deleted: 'pair' });
       await expectUntouched(before);
     });
 
@@ -322,8 +322,8 @@ describe('Secrets vault (REST): GET /secrets, GET|PUT|DELETE /secrets/{key}', ()
       await v.expectValue(a, 'k'.repeat(200), 'long');
       await v.save(a, 'Az09_.-', { value: 'all kinds' });
       await v.expectValue(a, 'Az09_.-', 'all kinds');
-      expect((await v.del(a, 'k'.repeat(200))).status).toBe(204);
-      expect((await v.del(a, 'Az09_.-')).status).toBe(204);
+      expect((await v.del(a, 'k'.repeat(200))).body).toEqual({ deleted: 'k'.repeat(200) });
+      expect((await v.del(a, 'Az09_.-')).body).toEqual({ deleted: 'Az09_.-' });
     });
 
     it.each([

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { newRid, shareNameLookup } from './support/agent-requests';
-import { useFixtures } from './support/fixtures';
+import { newUsers, perBlock, useFixtures } from './support/fixtures';
+import { TYPE_RULE, LEVEL_RULE, OBJECT_RULE, ONE_RECIPIENT, SELF, TARGET_NOT_FOUND, NOT_OWNER, NOT_A_CATEGORY, SHARE_NOT_FOUND, PROJECT_NOT_FOUND, MISSING } from './support/knowledge';
 import { expectProblem } from './support/problems';
 import { TestAgent, uniqueName } from './support/test-app';
 
@@ -14,26 +15,7 @@ import { TestAgent, uniqueName } from './support/test-app';
  * Expected texts are written out here, never imported from src/.
  */
 
-const TYPE_RULE = 'object_type_id must be 1 (project), 2 (hint), or 3 (wiki)';
-const LEVEL_RULE = 'permission_level must be 1, 2, or 3';
-const OBJECT_RULE = 'object_id must be a positive integer';
-const ONE_RECIPIENT = 'Give exactly one of shared_to_user_id and shared_to_user_name';
-const SELF = 'Cannot share to yourself';
-const TARGET_NOT_FOUND = 'Target user not found';
-const NOT_OWNER = 'Object not found or you are not the owner';
-const NOT_A_CATEGORY = 'Only a hint category (a root hint) can be shared';
-const SHARE_NOT_FOUND = 'Share not found';
-const PROJECT_NOT_FOUND = 'Project not found';
-/** An id no test creates (PostgreSQL integer maximum). */
-const MISSING = 2_147_483_647;
-
-interface Users {
-  a1a: TestAgent;
-  a1b: TestAgent;
-  a2: TestAgent;
-  a3: TestAgent;
-  a3b: TestAgent;
-}
+type Users = Record<'a1a' | 'a1b' | 'a2' | 'a3' | 'a3b', TestAgent>;
 
 interface ShareRow {
   share_id: number;
@@ -60,14 +42,7 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
   const { as, expectAudited, expectNotAudited, expectOnlyShareNameLookup } = ctx;
 
   /** Fresh users, so the lists of one test hold only that test's shares. */
-  async function users(): Promise<Users> {
-    const a1a = await ctx.newUser({ userName: uniqueName('u1'), agentName: uniqueName('a1a') });
-    const a1b = await ctx.newAgent(a1a, uniqueName('a1b'));
-    const a2 = await ctx.newUser({ userName: uniqueName('u2'), agentName: uniqueName('a2') });
-    const a3 = await ctx.newUser({ userName: uniqueName('u3'), agentName: uniqueName('a3') });
-    const a3b = await ctx.newAgent(a3, uniqueName('a3b'));
-    return { a1a, a1b, a2, a3, a3b };
-  }
+  const users = (): Promise<Users> => newUsers(ctx, [['a1a', 'a1b'], ['a2'], ['a3', 'a3b']]);
 
   const createProject = async (agent: TestAgent, title = uniqueName('project')): Promise<number> => (await ctx.newProject(agent, { title })).project_id;
 
@@ -124,10 +99,7 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
 
   // ------------------------------------------------------------------------------------------
   describe('POST /sharing', () => {
-    let u: Users;
-    beforeAll(async () => {
-      u = await users();
-    });
+    const u = perBlock(users);
 
     it('a new share → 201 {shared}, stored once and audited SHARE_CREATE; sharing again at another level → 200, same share_id, level updated, SHARE_UPDATE', async () => {
       const projectId = await createProject(u.a1a);
@@ -305,7 +277,7 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
 
   // ------------------------------------------------------------------------------------------
   describe('POST /sharing refusals, in check order; none stores anything or audits anything but a lookup by name', () => {
-    let u: Users;
+    const u = perBlock(users);
     let projectId: number;
     let foreignProjectId: number;
     let sharedToMeProjectId: number;
@@ -320,7 +292,6 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
     const lookups: { rid: string; agent: TestAgent; name: string; found: boolean }[] = [];
 
     beforeAll(async () => {
-      u = await users();
       projectId = await createProject(u.a1a);
       foreignProjectId = await createProject(u.a2);
       sharedToMeProjectId = await createProject(u.a2);
@@ -505,10 +476,7 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
 
   // ------------------------------------------------------------------------------------------
   describe('DELETE /sharing/{id}', () => {
-    let u: Users;
-    beforeAll(async () => {
-      u = await users();
-    });
+    const u = perBlock(users);
 
     async function sharedProject(level = 2): Promise<{ projectId: number; shareId: number }> {
       const projectId = await createProject(u.a1a);
@@ -589,7 +557,7 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
 
   // ------------------------------------------------------------------------------------------
   describe('GET /sharing/by-me and /sharing/to-me', () => {
-    let u: Users;
+    const u = perBlock(users);
     let p1: number;
     let p2: number;
     let wikiId: number;
@@ -598,7 +566,6 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
     const titles = { p1: uniqueName('Alpha'), p2: uniqueName('Beta'), wiki: uniqueName('Wiki'), category: uniqueName('Category') };
 
     beforeAll(async () => {
-      u = await users();
       p1 = await createProject(u.a1a, titles.p1);
       p2 = await createProject(u.a1a, titles.p2);
       wikiId = await insertWiki(u.a1a, titles.wiki);
@@ -725,10 +692,7 @@ describe('Sharing (REST): POST /sharing, DELETE /sharing/{id}, GET /sharing/by-m
 
   // ------------------------------------------------------------------------------------------
   describe('cascades: no orphan share rows', () => {
-    let u: Users;
-    beforeAll(async () => {
-      u = await users();
-    });
+    const u = perBlock(users);
 
     it('DELETE /projects/{id} deletes the shares of the project (and only those)', async () => {
       const projectId = await createProject(u.a1a);

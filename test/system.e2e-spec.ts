@@ -258,12 +258,12 @@ describe('system endpoints', () => {
       expect(auth('GET', '/whoami')).toBe('agent');
       expect(auth('POST', '/admin/users')).toBe('admin');
       expect(auth('GET', '/admin/users')).toBe('admin');
-      expect(auth('DELETE', '/admin/users/{id}')).toBe('admin');
-      expect(auth('POST', '/admin/users/{id}/agents')).toBe('admin');
-      expect(auth('GET', '/admin/users/{id}/agents')).toBe('admin');
-      expect(auth('POST', '/admin/agents/{id}/keys')).toBe('admin');
-      expect(auth('DELETE', '/admin/agents/{id}/keys/{keyId}')).toBe('admin');
-      expect(auth('DELETE', '/admin/agents/{id}')).toBe('admin');
+      expect(auth('DELETE', '/admin/users/{user}')).toBe('admin');
+      expect(auth('POST', '/admin/users/{user}/agents')).toBe('admin');
+      expect(auth('GET', '/admin/users/{user}/agents')).toBe('admin');
+      expect(auth('POST', '/admin/agents/{agent}/keys')).toBe('admin');
+      expect(auth('DELETE', '/admin/agents/{agent}/keys/{keyId}')).toBe('admin');
+      expect(auth('DELETE', '/admin/agents/{agent}')).toBe('admin');
       expect(auth('GET', '/healthz')).toBe('public');
       expect(auth('GET', '/healthz/live')).toBe('public');
       expect(auth('GET', '/healthz/ready')).toBe('public');
@@ -338,7 +338,7 @@ describe('system endpoints', () => {
     it('routes with a body document a 422 problem response', () => {
       const withBody = operations(doc).filter(({ op }) => op.requestBody);
       expect(withBody.map(({ method, path }) => `${method} ${path}`)).toEqual(
-        expect.arrayContaining(['POST /admin/users', 'POST /admin/users/{id}/agents']),
+        expect.arrayContaining(['POST /admin/users', 'POST /admin/users/{user}/agents']),
       );
       for (const { method, path, op } of withBody) {
         const where = `${method} ${path}`;

@@ -1,43 +1,27 @@
-import { AUDIT_FAIL, Method, newRid, refuseAuditFor } from './support/agent-requests';
-import { useFixtures } from './support/fixtures';
+import { newRid, refuseAuditFor } from './support/agent-requests';
+import { perBlock, useFixtures } from './support/fixtures';
+import { WIKI_NOT_FOUND, ISO_UTC } from './support/knowledge';
 import { expectProblem } from './support/problems';
-import { TestAgent } from './support/test-app';
-import { WIKI_NOT_FOUND, NO_FIELDS, PARENT_RULE, ISO_UTC, MISSING, Fixture, Section, TaggedSection, wikiIds, sectionIds, wikiFixtures } from './support/wikis';
+import { Section, TaggedSection, wikiIds, sectionIds, wikiFixtures } from './support/wikis';
 
 /*
  * LucyAPI wikis (spec §1.7, §3.9, §5.7 with the bracketed fixes): wiki headers,
  * the merged owned-and-shared list, audit in the owner's tenant, rollback when the
  * audit insert fails, and subtree deletes racing section creates, over HTTP
  * against real PostgreSQL. Sections and tags: wikis-sections; the sharing matrix:
- * wikis-sharing. Fixtures: user U1 with agents A1a and A1b, user U2 with A2, user
+ * wikis-sharing; what wikis answer like projects and hints (401s, 404s, empty
+ * updates): knowledge-objects. Fixtures: user U1 with agents A1a and A1b, user U2 with A2, user
  * U3 with A3. Expected texts are written out here, never imported from src/.
  */
 
 describe('LucyAPI wikis: create, list, read, update, delete', () => {
   const ctx = useFixtures();
   const { fixture, createWiki, createSection, share, wikiCount, wikiUpdatedAt, storedTags, snapshot, orphans, NO_ORPHANS, expectKnowledgeAudit, pause } = wikiFixtures(ctx);
-  const { as, expectNotAudited } = ctx;
+  const { as, expectRolledBack } = ctx;
 
   // ---------------------------------------------------------------------------
   describe('POST /wikis', () => {
-    let f: Fixture;
-
-    beforeAll(async () => {
-      f = await fixture();
-    });
-
-    it('the wiki routes need an agent key (401)', async () => {
-      for (const [method, path] of [
-        ['get', '/wikis'],
-        ['post', '/wikis'],
-        ['get', '/wikis/1'],
-        ['get', '/wikis/tags/x'],
-      ] as [Method, string][]) {
-        const req = ctx.http()[method](path);
-        const res = method === 'post' ? await req.send({ title: 'x' }) : await req;
-        expect({ method, path, status: res.status }).toEqual({ method, path, status: 401 });
-      }
-    });
+    const f = perBlock(fixture);
 
     it('creates a wiki of the caller’s user: 201 {created:{wiki_id,title}}, title trimmed, audited as the acting agent', async () => {
       const rid = newRid('w-create');
@@ -54,33 +38,11 @@ describe('LucyAPI wikis: create, list, read, update, delete', () => {
         { n: 500, description: null },
       ]);
     });
-
-    it('refuses a bad title or description: 422, nothing stored or audited (501 characters is not a 500)', async () => {
-      const before = await wikiCount(f.a1a);
-      for (const body of [
-        {},
-        { title: '' },
-        { title: '   ' },
-        { title: 't'.repeat(501) },
-        { title: 5 },
-        { title: null },
-        { title: 'ok', description: 'd'.repeat(100_001) },
-        { title: 'ok', description: 5 },
-        [],
-        'text',
-      ]) {
-        const rid = newRid('w-create-bad');
-        const res = await as(f.a1a, 'post', '/wikis', body, rid);
-        expect({ body, status: res.status }).toEqual({ body, status: 422 });
-        await expectNotAudited(rid);
-      }
-      expect(await wikiCount(f.a1a)).toBe(before);
-    });
   });
 
   // ---------------------------------------------------------------------------
   describe('GET /wikis', () => {
-    let f: Fixture;
+    const f = perBlock(fixture);
     let w1: number;
     let w2: number;
     let v1: number;
@@ -88,7 +50,6 @@ describe('LucyAPI wikis: create, list, read, update, delete', () => {
     let x2: number;
 
     beforeAll(async () => {
-      f = await fixture();
       w1 = await createWiki(f.a1a, { title: 'U1 first', description: 'first' });
       w2 = await createWiki(f.a1a, { title: 'U1 second' });
       v1 = await createWiki(f.a2, { title: 'U2 own' });
@@ -135,30 +96,17 @@ describe('LucyAPI wikis: create, list, read, update, delete', () => {
       ]);
     });
 
-    it('pages with limit and offset; past the end keeps the total; bad paging is 422', async () => {
+    it('pages with limit and offset; past the end keeps the total', async () => {
       const page = await as(f.a2, 'get', '/wikis?limit=1&offset=1').expect(200);
       expect(page.body).toMatchObject({ total: 3, limit: 1, offset: 1 });
       expect(wikiIds(page.body.wikis)).toEqual([v1]);
       expect((await as(f.a2, 'get', '/wikis?offset=10').expect(200)).body).toEqual({ wikis: [], total: 3, limit: 200, offset: 10 });
-      for (const query of ['limit=1001', 'limit=0', 'offset=-1', 'limit=abc']) {
-        const res = await as(f.a2, 'get', `/wikis?${query}`);
-        expect({ query, status: res.status }).toEqual({ query, status: 422 });
-      }
-    });
-
-    it('a user without wikis or shares gets an empty list', async () => {
-      const lonely = await ctx.newUser();
-      expect((await as(lonely, 'get', '/wikis').expect(200)).body).toEqual({ wikis: [], total: 0, limit: 200, offset: 0 });
     });
   });
 
   // ---------------------------------------------------------------------------
   describe('GET /wikis/{id}', () => {
-    let f: Fixture;
-
-    beforeAll(async () => {
-      f = await fixture();
-    });
+    const f = perBlock(fixture);
 
     it('answers the wiki (with access fields) and all its sections, flat (parent_id, section_id), each with its tags sorted', async () => {
       const w = await createWiki(f.a1a, { title: 'Tree', description: 'A tree' });
@@ -194,54 +142,11 @@ describe('LucyAPI wikis: create, list, read, update, delete', () => {
       });
       expect(res.body.sections.map((s: Section) => s.tags)).toEqual([['Backup', 'alpha', 'ops', 'postgres'], [], ['a', 'z'], [], [], []]);
     });
-
-    it('a wiki without sections has sections: []', async () => {
-      const w = await createWiki(f.a1a);
-      expect((await as(f.a1a, 'get', `/wikis/${w}`).expect(200)).body.sections).toEqual([]);
-    });
-
-    it('404 "Wiki not found" for a missing wiki and for another user’s wiki without a share; a bad id is 422', async () => {
-      const w = await createWiki(f.a1a);
-      expectProblem(await as(f.a1a, 'get', `/wikis/${MISSING}`), 404, WIKI_NOT_FOUND);
-      expectProblem(await as(f.a2, 'get', `/wikis/${w}`), 404, WIKI_NOT_FOUND);
-      expectProblem(await as(f.a3, 'get', `/wikis/${w}`), 404, WIKI_NOT_FOUND);
-      for (const bad of ['abc', '0', '-1', '1.5', '2147483648']) {
-        const res = await as(f.a1a, 'get', `/wikis/${bad}`);
-        expect({ bad, status: res.status }).toEqual({ bad, status: 422 });
-      }
-    });
   });
 
   // ---------------------------------------------------------------------------
   describe('PUT /wikis/{id}', () => {
-    let f: Fixture;
-
-    beforeAll(async () => {
-      f = await fixture();
-    });
-
-    it('{} is 400 "No fields to update", before the existence check; only unknown fields is a 422 naming them', async () => {
-      const w = await createWiki(f.a1a);
-      const foreign = await createWiki(f.a2);
-      const before = await snapshot(w);
-      for (const [id, body] of [
-        [w, {}],
-        [MISSING, {}],
-        [foreign, {}],
-      ] as [number, Record<string, unknown>][]) {
-        const rid = newRid('w-update-empty');
-        expectProblem(await as(f.a1a, 'put', `/wikis/${id}`, body, rid), 400, NO_FIELDS);
-        await expectNotAudited(rid);
-      }
-      for (const id of [w, MISSING]) {
-        const rid = newRid('w-update-unknown');
-        const res = await as(f.a1a, 'put', `/wikis/${id}`, { unknown: 'x' }, rid);
-        expectProblem(res, 422, { detail: 'unknown is not a known field', code: 'validation_failed', errors: true });
-        expect(res.body.errors).toEqual([{ field: 'unknown', message: 'unknown is not a known field' }]);
-        await expectNotAudited(rid);
-      }
-      expect(await snapshot(w)).toEqual(before);
-    });
+    const f = perBlock(fixture);
 
     it('updates title or description: {updated:{wiki_id,title}}; absent unchanged, null clears; updated_at moves; audited', async () => {
       const w = await createWiki(f.a1a, { title: 'Before', description: 'Keep me' });
@@ -258,40 +163,13 @@ describe('LucyAPI wikis: create, list, read, update, delete', () => {
       expect((await as(f.a1a, 'put', `/wikis/${w}`, { description: null }).expect(200)).body).toEqual({ updated: { wiki_id: w, title: 'After' } });
       expect((await as(f.a1a, 'get', `/wikis/${w}`).expect(200)).body.wiki).toMatchObject({ title: 'After', description: null });
     });
-
-    it('a bad title or description is 422 and changes nothing', async () => {
-      const w = await createWiki(f.a1a, { title: 'Stable', description: 'Stable' });
-      const before = await snapshot(w);
-      for (const body of [{ title: '' }, { title: null }, { title: 'x'.repeat(501) }, { description: 'd'.repeat(100_001) }, { description: 5 }]) {
-        const rid = newRid('w-update-bad');
-        const res = await as(f.a1a, 'put', `/wikis/${w}`, body, rid);
-        expect({ body, status: res.status }).toEqual({ body, status: 422 });
-        await expectNotAudited(rid);
-      }
-      expect(await snapshot(w)).toEqual(before);
-    });
-
-    it('404 "Wiki not found" for a missing wiki or another user’s wiki', async () => {
-      const foreign = await createWiki(f.a2, { title: 'Foreign' });
-      const before = await snapshot(foreign);
-      for (const id of [MISSING, foreign]) {
-        const rid = newRid('w-update-404');
-        expectProblem(await as(f.a1a, 'put', `/wikis/${id}`, { title: 'Hijack' }, rid), 404, WIKI_NOT_FOUND);
-        await expectNotAudited(rid);
-      }
-      expect(await snapshot(foreign)).toEqual(before);
-    });
   });
 
   // ---------------------------------------------------------------------------
   describe('DELETE /wikis/{id}', () => {
-    let f: Fixture;
+    const f = perBlock(fixture);
 
-    beforeAll(async () => {
-      f = await fixture();
-    });
-
-    it('deletes the wiki with its sections at every depth, their tags and the shares of it; counts sections_deleted', async () => {
+    it('deletes the wiki with its sections at every depth, their tags and the shares of it; counts sections_deleted (0 without sections)', async () => {
       const w = await createWiki(f.a1a, { title: 'Doomed' });
       const s1 = await createSection(f.a1a, w, { title: 's1', tags: ['doomed', 'shared-tag'] });
       const s1a = await createSection(f.a1a, w, { title: 's1a', parent_id: s1, tags: ['doomed'] });
@@ -321,39 +199,21 @@ describe('LucyAPI wikis: create, list, read, update, delete', () => {
       expect(search.sections.map((s: TaggedSection) => s.wiki_id)).toEqual([kept]);
       expect((await as(f.a1a, 'get', '/wikis/tags/doomed').expect(200)).body).toMatchObject({ sections: [], total: 0 });
       expectProblem(await as(f.a1a, 'delete', `/wikis/${w}`), 404, WIKI_NOT_FOUND);
-    });
 
-    it('a wiki without sections: sections_deleted 0; a missing or foreign wiki is 404', async () => {
-      const w = await createWiki(f.a1a);
-      expect((await as(f.a1a, 'delete', `/wikis/${w}`).expect(200)).body).toEqual({ deleted: w, sections_deleted: 0 });
-      const foreign = await createWiki(f.a2);
-      const before = await snapshot(foreign);
-      for (const id of [MISSING, foreign]) {
-        const rid = newRid('w-delete-404');
-        expectProblem(await as(f.a1a, 'delete', `/wikis/${id}`, undefined, rid), 404, WIKI_NOT_FOUND);
-        await expectNotAudited(rid);
-      }
-      expect(await snapshot(foreign)).toEqual(before);
+      const bare = await createWiki(f.a1a);
+      expect((await as(f.a1a, 'delete', `/wikis/${bare}`).expect(200)).body).toEqual({ deleted: bare, sections_deleted: 0 });
     });
   });
 
   // ---------------------------------------------------------------------------
   describe('rollback when the audit insert fails', () => {
-    let f: Fixture;
-
-    beforeAll(async () => {
-      f = await fixture();
-    });
+    const f = perBlock(fixture);
     refuseAuditFor(() => ctx.app);
 
     it('a section create with tags answers 500 and leaves no section and no tags', async () => {
       const w = await createWiki(f.a1a, { title: 'Kept' });
       const before = await snapshot(w);
-      const rid = newRid(AUDIT_FAIL);
-      const res = await as(f.a1a, 'post', `/wikis/${w}/sections`, { title: 'Ghost', tags: ['ghost-tag', 'another'] }, rid);
-      expect(res.status).toBe(500);
-      expect(res.text).not.toContain('audit refused');
-      expect(ctx.logs.some((l) => l.includes(rid) && l.includes('audit refused by test'))).toBe(true);
+      await expectRolledBack([[f.a1a, 'post', `/wikis/${w}/sections`, { title: 'Ghost', tags: ['ghost-tag', 'another'] }]]);
       expect(await snapshot(w)).toEqual(before);
       expect(await ctx.db.query(`SELECT count(*)::int AS n FROM wiki_sections WHERE title = 'Ghost'`)).toEqual([{ n: 0 }]);
       expect(await ctx.db.query(`SELECT count(*)::int AS n FROM wiki_section_tags WHERE tag IN ('ghost-tag', 'another')`)).toEqual([{ n: 0 }]);
@@ -370,22 +230,17 @@ describe('LucyAPI wikis: create, list, read, update, delete', () => {
       const before = await snapshot(w);
       const wikisBefore = await wikiCount(f.a1a);
 
-      const cases: [TestAgent, Method, string, Record<string, unknown> | undefined][] = [
+      await expectRolledBack([
         [f.a1a, 'post', '/wikis', { title: 'Ghost' }],
         [f.a1a, 'put', `/wikis/${w}`, { title: 'Ghost', description: null }],
         [f.a2, 'put', `/wikis/${w}`, { title: 'Ghost' }],
-        [f.a1a, 'delete', `/wikis/${w}`, undefined],
+        [f.a1a, 'delete', `/wikis/${w}`],
         [f.a2, 'post', `/wikis/${w}/sections`, { title: 'Ghost', parent_id: s1, tags: ['ghost'] }],
         [f.a1a, 'put', `/wikis/${w}/sections/${s1}`, { tags: [] }],
         [f.a2, 'put', `/wikis/${w}/sections/${s1}`, { title: 'Ghost', tags: ['ghost'] }],
-        [f.a1a, 'delete', `/wikis/${w}/sections/${s1}`, undefined],
-        [f.a2, 'delete', `/wikis/${w}/sections/${s1}`, undefined],
-      ];
-      for (const [agent, method, path, body] of cases) {
-        const rid = newRid(AUDIT_FAIL);
-        const res = await as(agent, method, path, body, rid);
-        expect({ method, path, status: res.status }).toEqual({ method, path, status: 500 });
-      }
+        [f.a1a, 'delete', `/wikis/${w}/sections/${s1}`],
+        [f.a2, 'delete', `/wikis/${w}/sections/${s1}`],
+      ]);
       expect(await snapshot(w)).toEqual(before);
       expect(await wikiCount(f.a1a)).toBe(wikisBefore);
     });
@@ -393,37 +248,6 @@ describe('LucyAPI wikis: create, list, read, update, delete', () => {
 
   // ---------------------------------------------------------------------------
   describe('concurrency', () => {
-    it('a tagged section created under a parent while the parent’s subtree is deleted never leaves an orphan (10 rounds)', async () => {
-      const f = await fixture();
-      const outcomes: number[] = [];
-      for (let round = 0; round < 10; round++) {
-        const w = await createWiki(f.a1a, { title: `race ${round}` });
-        const root = await createSection(f.a1a, w, { title: 'root', tags: ['r'] });
-        const child = await createSection(f.a1a, w, { title: 'child', parent_id: root });
-        const bystander = await createSection(f.a1a, w, { title: 'bystander', tags: ['b'] });
-
-        const [created, deleted] = await Promise.all([
-          as(round % 2 ? f.a1b : f.a1a, 'post', `/wikis/${w}/sections`, { title: 'racer', parent_id: round % 3 ? child : root, tags: ['racer'] }),
-          as(f.a1a, 'delete', `/wikis/${w}/sections/${root}`),
-        ]);
-        expect({ round, status: deleted.status }).toEqual({ round, status: 200 });
-        outcomes.push(created.status);
-        if (created.status === 201) {
-          expect({ round, body: deleted.body }).toEqual({ round, body: { deleted: root, descendants_deleted: 2 } });
-        } else {
-          expectProblem(created, 422, PARENT_RULE);
-          expect({ round, body: deleted.body }).toEqual({ round, body: { deleted: root, descendants_deleted: 1 } });
-        }
-        expect({ round, left: sectionIds(await ctx.db.query(`SELECT section_id FROM wiki_sections WHERE wiki_id = $1`, [w])) }).toEqual({
-          round,
-          left: [bystander],
-        });
-        expect({ round, orphans: await orphans() }).toEqual({ round, orphans: NO_ORPHANS });
-        expect({ round, tags: (await as(f.a1a, 'get', `/wikis/${w}/tags`).expect(200)).body.tags }).toEqual({ round, tags: ['b'] });
-      }
-      expect(outcomes.every((s) => s === 201 || s === 422)).toBe(true);
-    });
-
     /** Waits (a few seconds at most) until a session of the app waits on a lock running `prefix`. */
     /** Whether a statement on `table` (the service's, whatever its text) waits for a lock. */
     async function waitForBlocked(table: string): Promise<boolean> {

@@ -20,7 +20,7 @@ export const AUDIT_EVENT_TYPES = {
   AGENT_MEMORY_UPDATE: 'An agent memory was changed',
   AGENT_MEMORY_DELETE: 'An agent memory was deleted',
   SESSION_CREATE: 'A session started',
-  SESSION_UPDATE: 'A session was changed (its project)',
+  SESSION_UPDATE: "A session's notes were changed",
   HANDOFF_CREATE: 'A handoff was sent to an agent',
   HANDOFF_PICKUP: 'A handoff was picked up by its recipient',
   HANDOFF_DELETE: 'A handoff was deleted',

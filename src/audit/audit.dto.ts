@@ -51,7 +51,7 @@ export class AuditQueryDto {
   @Max(AUDIT_PAGE_MAX, { message: `limit must be an integer between 1 and ${AUDIT_PAGE_MAX}` })
   limit: number = AUDIT_PAGE_DEFAULT;
 
-  @ApiPropertyOptional({ pattern: '^[1-9][0-9]{0,17}$', description: 'next_cursor of the previous page (opaque)' })
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page (opaque)' })
   @IsOptional()
   @IsString({ message: CURSOR_RULE })
   @Matches(/^[1-9]\d{0,17}$/, { message: CURSOR_RULE })

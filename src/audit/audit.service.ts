@@ -3,8 +3,6 @@ import type { EntityManager } from 'typeorm';
 import type { Actor } from '../common/auth/actor';
 import { AuditEventInput, AuditEventsRepository } from './audit-events.repository';
 
-export type { AuditEventInput } from './audit-events.repository';
-
 /** The audit trail's writer for services. A change and its event commit together or not at all. */
 @Injectable()
 export class AuditService {

@@ -3,7 +3,7 @@ import { McpContext, McpController, Tool } from '@rekog/mcp-nest';
 import { z } from 'zod';
 import { McpToolRunner } from '../mcp/mcp-tool-runner';
 import { readTool } from '../mcp/tool-annotations';
-import { toolParams } from '../mcp/tool-params';
+import { NO_PARAMS, toolParams } from '../mcp/tool-params';
 import { AuditLogService } from './audit-log.service';
 import { AuditQueryDto } from './audit.dto';
 
@@ -20,7 +20,6 @@ const P = {
     },
     AuditQueryDto,
   ),
-  none: toolParams({}),
 };
 
 /** MCP tools over your user's audit trail (same service as /audit). */
@@ -49,10 +48,10 @@ export class AuditTools {
     description:
       "Recompute your user's audit hash chain to prove the trail was not altered; reports the first altered event. " +
       'Returns {ok, events_checked, sealed_through_seq, first_bad_seq}.',
-    parameters: P.none.advertised,
+    parameters: NO_PARAMS.advertised,
     annotations: readTool,
   })
   verifyAudit(@Payload() args: unknown, @Ctx() ctx: McpContext) {
-    return this.tools.run(ctx, args, P.none, (_a, call) => this.auditLog.verify(call.caller.userId));
+    return this.tools.run(ctx, args, NO_PARAMS, (_a, call) => this.auditLog.verify(call.caller.userId));
   }
 }

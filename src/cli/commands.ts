@@ -1,7 +1,7 @@
 /**
  * The operator CLI's commands as data: what each accepts (for argument
  * checking) and how it is described (for `--help`). The code that runs them is
- * in src/cli.ts.
+ * in run.ts.
  */
 
 export const OPTION_NAMES = ['email', 'timezone', 'label', 'user', 'key-file'] as const;

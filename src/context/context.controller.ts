@@ -17,7 +17,9 @@ export class ContextController {
   @ApiOperation({
     operationId: 'getAgentContext',
     summary: 'What an agent loads first: time, always-load titles, memory titles, preferences manifest, last session, pending handoffs',
-    description: '`?start_session=true` also records a session start of the caller and returns `previous_session` with `gap_seconds`.',
+    description:
+      '`?start_session=true` also records a session start of the caller and returns `previous_session` with `gap_seconds`; ' +
+      '`?full=true` gives the always-load nodes with their descriptions.',
   })
   @ApiAgentNameParam()
   @ApiOkResponse({ type: ContextDto })
@@ -25,7 +27,7 @@ export class ContextController {
   @SendsJsonText()
   async get(@CurrentCall() call: AgentCall, @Param('name') name: string, @Query() query: ContextQueryDto): Promise<string> {
     // Serialised by PostgreSQL: sent as is (the payload can hold thousands of titles).
-    return (await this.context.context(call, name, query.start_session ?? false)).json;
+    return (await this.context.context(call, name, { startSession: query.start_session, full: query.full })).json;
   }
 
   @Get('boot')

@@ -96,6 +96,12 @@ export class ContextQueryDto {
   @IsOptional()
   @IsBoolean({ message: 'start_session must be true or false' })
   start_session?: boolean;
+
+  @ApiPropertyOptional({ default: false, description: 'Give the always-load nodes with their descriptions, not titles only (true/false or 1/0)' })
+  @BooleanFromQuery()
+  @IsOptional()
+  @IsBoolean({ message: 'full must be true or false' })
+  full?: boolean;
 }
 
 /* Responses of the agent-scoped API. */
@@ -274,6 +280,7 @@ export class ContextNodeDto {
   @ApiProperty(PKID) pkid: number;
   @ApiProperty(PARENT) parent_id: number;
   @ApiProperty({ example: 'Voice' }) title: string;
+  @ApiPropertyOptional({ ...DESCRIPTION, description: 'Only with full=true' }) description?: string | null;
 }
 
 export class ContextTitleDto {
@@ -328,7 +335,7 @@ export class ContextPreviousSessionDto extends ContextLastSessionDto {
 export class ContextDto {
   @ApiProperty(AGENT) agent: string;
   @ApiProperty({ type: TimeDto, description: "Now, in the user's time zone" }) time: TimeDto;
-  @ApiProperty({ type: [ContextNodeDto], description: 'Always-load titles, by parent_id, sort_order, pkid' }) always_load: ContextNodeDto[];
+  @ApiProperty({ type: [ContextNodeDto], description: 'Always-load titles (with descriptions when full=true), by parent_id, sort_order, pkid' }) always_load: ContextNodeDto[];
   @ApiProperty({ type: [ContextTitleDto], description: 'Memory titles, by pkid' }) memories: ContextTitleDto[];
   @ApiProperty({ type: [ContextTitleDto], description: 'Root preferences, in sibling order' }) preferences_manifest: ContextTitleDto[];
   @ApiProperty({ type: [ContextProjectDto], description: "The user's own projects (shared ones: GET /projects)" })

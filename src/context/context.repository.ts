@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { compactJsonAgg, isoUtc } from '../database/json-sql';
 import { Params, preparedQuery } from '../database/sql';
 import { stampActionableNudges } from '../knowledge/nudges.repository';
-import { visibleObjects } from '../knowledge/object-access';
+import { visibleObjects } from '../knowledge/object-access.repository';
 
 /** Pending handoffs listed in the context (the full queue is GET /agents/{name}/handoffs). */
 const CONTEXT_HANDOFFS = 50;

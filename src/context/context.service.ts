@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AgentCall } from '../common/auth/actor';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { JsonText } from '../common/http/json-text';
@@ -10,6 +10,13 @@ import { AgentTreesRepository } from './agent-trees.repository';
 import { ContextManifests } from './context-manifests';
 import { ContextRepository, LiveRow, Manifest } from './context.repository';
 import { SessionsService } from './sessions.service';
+
+export interface ContextOptions {
+  /** Record the caller's session start and report the previous session. */
+  startSession?: boolean;
+  /** Always-load nodes with their descriptions. */
+  full?: boolean;
+}
 
 /** The start-of-conversation manifest (context) and the bootstrap for agents without MCP (boot). */
 @Injectable()
@@ -30,20 +37,17 @@ export class ContextService {
    * manifest, the last session, pending handoffs, the user's projects and hints
    * and the actionable nudges (stamped as reminded), with the time in the user's
    * zone. With `startSession`, also records the caller's session start and says
-   * how long it has been since the previous one.
+   * how long it has been since the previous one; with `full`, the always-load
+   * nodes come with their descriptions.
    */
-  async context(call: AgentCall, name: string | undefined, startSession = false): Promise<JsonText> {
+  async context(call: AgentCall, name: string | undefined, options: ContextOptions = {}): Promise<JsonText> {
     const agent = await this.access.readable(call.caller, name);
     const time = this.time.now(call.caller.timeZone);
-    if (!startSession) {
-      const live = await this.reads.live(this.db.manager, agent.id, time.tz);
-      return this.assemble(agent.name, time, live, await this.manifests.at(this.db.manager, agent.id, live.version));
-    }
+    if (!options.startSession) return this.read(this.db.manager, agent, time, options.full);
     // The nudges stamped by this read and the session start commit together: a failed start reminds of nothing.
     return this.db.transaction(async (em) => {
-      const live = await this.reads.live(em, agent.id, time.tz);
+      const context = await this.read(em, agent, time, options.full);
       const { session, previous } = await this.sessions.start(em, call, null);
-      const context = this.assemble(agent.name, time, live, await this.manifests.at(em, agent.id, live.version));
       return context.with({
         session: { session_id: session.session_id, started_at: session.started_at },
         previous_session: previous && {
@@ -56,7 +60,16 @@ export class ContextService {
     });
   }
 
-  /** The payload from JSON texts: the manifest can hold thousands of titles, rendered once per version. */
+  private async read(em: EntityManager, agent: { id: string; name: string }, time: TimeView, full = false): Promise<JsonText> {
+    const live = await this.reads.live(em, agent.id, time.tz);
+    const manifest = await this.manifests.at(em, agent.id, live.version);
+    // The cached manifest holds titles; descriptions can be long, so a full read takes them from the table.
+    if (!full) return this.assemble(agent.name, time, live, manifest);
+    const nodes = await this.trees.all(em, 'always_load', agent.id);
+    const alwaysLoad = nodes.map(({ pkid, parent_id, title, description }) => ({ pkid, parent_id, title, description }));
+    return this.assemble(agent.name, time, live, { ...manifest, always_load: JSON.stringify(alwaysLoad) });
+  }
+
   private assemble(agent: string, time: TimeView, live: LiveRow, manifest: Manifest): JsonText {
     return new JsonText(
       `{"agent":${JSON.stringify(agent)},"time":${JSON.stringify(time)},` +

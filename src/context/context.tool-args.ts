@@ -97,4 +97,8 @@ export class ContextArgs extends AgentArgs {
   @IsOptional()
   @IsIn([true, false], { message: 'start_session must be true or false' })
   start_session?: boolean;
+
+  @IsOptional()
+  @IsIn([true, false], { message: 'full must be true or false' })
+  full?: boolean;
 }

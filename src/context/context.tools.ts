@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { PageQueryDto } from '../common/http/paging';
 import { McpToolRunner } from '../mcp/mcp-tool-runner';
 import { deleteTool, readTool, writeTool } from '../mcp/tool-annotations';
-import { pageArgs, rowIdArg } from '../mcp/tool-args';
-import { toolParams } from '../mcp/tool-params';
+import { descriptionArg as description, pageArgs, rowIdArg, titleArg as title } from '../mcp/tool-args';
+import { NO_PARAMS, toolParams } from '../mcp/tool-params';
 import { AgentMemoriesService } from './agent-memories.service';
 import { TreeKind } from './agent-trees.repository';
 import { AgentTreesService } from './agent-trees.service';
@@ -31,14 +31,16 @@ import { SessionsService } from './sessions.service';
 
 const agentName = z.string().optional().describe("Agent name (e.g. 'lucy'); default: you");
 const pkid = rowIdArg('Node id (pkid)');
-const title = z.string().describe('Title (1-500 characters)');
-const description = z.string().nullable().optional().describe('Text; null clears it on update');
 const parentId = z.number().int().optional().describe('0 for root, else a node of the same tree');
 const sortOrder = z.number().int().optional().describe('Order among siblings');
 
 const P = {
   context: toolParams(
-    { agent_name: agentName, start_session: z.boolean().optional().describe('Also record your session start and report the gap') },
+    {
+      agent_name: agentName,
+      start_session: z.boolean().optional().describe('Also record your session start and report the gap'),
+      full: z.boolean().optional().describe('Give always-load items with their descriptions (default: titles only)'),
+    },
     ContextArgs,
   ),
   agentPage: toolParams({ agent_name: agentName, ...pageArgs }, AgentPageArgs),
@@ -60,7 +62,6 @@ const P = {
   createMemory: toolParams({ agent_name: agentName, title, description }, CreateMemoryArgs),
   updateMemory: toolParams({ agent_name: agentName, pkid: rowIdArg('Memory id (pkid)'), title: title.optional(), description }, UpdateMemoryArgs),
   session: toolParams({ project: z.string().nullable().optional().describe('Project context') }, CreateSessionDto),
-  none: toolParams({}),
   notes: toolParams(
     { session_id: rowIdArg('Session id (from create_session or get_last_session)'), notes: z.string().nullable().describe('Notes; null clears them') },
     SessionNotesArgs,
@@ -106,14 +107,29 @@ export class AgentContextTools {
       'Call this first, at the start of every conversation: everything an agent loads up front, in one call. ' +
       'Returns {agent, time, always_load (titles), memories (titles), preferences_manifest, projects_manifest, ' +
       'last_session, pending_handoffs, hints_compact, actionable_nudges}; with start_session true it also records ' +
-      'your session start and adds {session, previous_session (with gap_seconds)}. Read full texts afterwards with ' +
-      'get_always_load, get_memory, get_preference. The JSON comes as text only (no structuredContent): it can be ' +
-      'large.',
+      'your session start and adds {session, previous_session (with gap_seconds)}; with full true the always-load ' +
+      'items come with their descriptions. Read other full texts afterwards with get_memory, get_preference. The ' +
+      'JSON comes as text only (no structuredContent): it can be large.',
     parameters: P.context.advertised,
     annotations: { readOnlyHint: false, openWorldHint: false },
   })
   getContext(@Payload() args: unknown, @Ctx() ctx: McpContext) {
-    return this.tools.run(ctx, args, P.context, (a, call) => this.context.context(call, a.agent_name, a.start_session));
+    return this.tools.run(ctx, args, P.context, (a, call) =>
+      this.context.context(call, a.agent_name, { startSession: a.start_session, full: a.full }),
+    );
+  }
+
+  @Tool({
+    name: 'boot',
+    description:
+      "The REST bootstrap (as GET /boot): the URLs of your agent API (never with a key) and your always-load items in " +
+      'full, for an assistant that also calls REST or hands the URLs on. Returns {agent, endpoints, always_load}. To ' +
+      'start a conversation, get_context (with full true) is the usual call.',
+    parameters: NO_PARAMS.advertised,
+    annotations: readTool,
+  })
+  boot(@Payload() args: unknown, @Ctx() ctx: McpContext) {
+    return this.tools.run(ctx, args, NO_PARAMS, (_a, call) => this.context.boot(call));
   }
 
   // --- always-load --------------------------------------------------------------------------
@@ -352,11 +368,11 @@ export class AgentContextTools {
     description:
       'Your newest session, to see when you last worked and on what. Returns {agent, last_session: {session_id, ' +
       'started_at, project, notes}}, or {last_session: null} when there is none.',
-    parameters: P.none.advertised,
+    parameters: NO_PARAMS.advertised,
     annotations: readTool,
   })
   getLastSession(@Payload() args: unknown, @Ctx() ctx: McpContext) {
-    return this.tools.run(ctx, args, P.none, (_a, call) => this.sessions.last(call.caller));
+    return this.tools.run(ctx, args, NO_PARAMS, (_a, call) => this.sessions.last(call.caller));
   }
 
   @Tool({

@@ -5,6 +5,7 @@ import { AdminOnly, RequestActor } from '../common/auth/access.decorators';
 import { PageQueryDto } from '../common/http/paging';
 import { ParseUuid } from '../common/http/validation';
 import { ApiUuidParam } from '../common/http/params.dto';
+import { ApiIdOrNameParam, ParseAgentRef, ParseUserRef } from './identity-refs.pipe';
 import { ApiProblem } from '../common/http/problem.dto';
 import {
   AgentListDto,
@@ -46,71 +47,71 @@ export class AdminController {
     return this.users.list(page);
   }
 
-  @Delete('users/:id')
+  @Delete('users/:user')
   @HttpCode(204)
   @ApiOperation({ operationId: 'deleteUser', summary: 'Erase a user and everything they own (agents, keys, data, audit trail)' })
-  @ApiUuidParam('id', 'The user')
+  @ApiIdOrNameParam('user', 'The user')
   @ApiNoContentResponse({ description: 'Erased' })
   @ApiProblem(404, 'User not found')
-  async deleteUser(@Param('id', ParseUuid) id: string, @RequestActor() actor: Actor): Promise<void> {
+  async deleteUser(@Param('user', ParseUserRef) id: string, @RequestActor() actor: Actor): Promise<void> {
     await this.users.remove(id, actor);
   }
 
-  @Post('users/:id/agents')
+  @Post('users/:user/agents')
   @ApiOperation({ operationId: 'createAgent', summary: 'Create an agent for a user, with its first key (shown once)' })
-  @ApiUuidParam('id', 'The user the agent belongs to')
+  @ApiIdOrNameParam('user', 'The user the agent belongs to')
   @ApiCreatedResponse({ type: CreatedAgentDto })
   @ApiProblem(404, 'User not found')
   @ApiProblem(409, 'An agent with this name already exists')
   createAgent(
-    @Param('id', ParseUuid) userId: string,
+    @Param('user', ParseUserRef) userId: string,
     @Body() body: CreateAgentDto,
     @RequestActor() actor: Actor,
   ): Promise<CreatedAgentDto> {
     return this.agents.create(userId, body.name, actor);
   }
 
-  @Get('users/:id/agents')
+  @Get('users/:user/agents')
   @ApiOperation({ operationId: 'listAgents', summary: "List a user's agents and their keys (never key material)" })
-  @ApiUuidParam('id', 'The user')
+  @ApiIdOrNameParam('user', 'The user')
   @ApiOkResponse({ type: AgentListDto })
   @ApiProblem(404, 'User not found')
-  listAgents(@Param('id', ParseUuid) userId: string): Promise<AgentListDto> {
+  listAgents(@Param('user', ParseUserRef) userId: string): Promise<AgentListDto> {
     return this.agents.listForUser(userId);
   }
 
-  @Delete('agents/:id')
+  @Delete('agents/:agent')
   @HttpCode(204)
   @ApiOperation({ operationId: 'deleteAgent', summary: 'Delete an agent, its keys and its data' })
-  @ApiUuidParam('id', 'The agent')
+  @ApiIdOrNameParam('agent', 'The agent')
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblem(404, 'Agent not found')
-  async deleteAgent(@Param('id', ParseUuid) id: string, @RequestActor() actor: Actor): Promise<void> {
+  async deleteAgent(@Param('agent', ParseAgentRef) id: string, @RequestActor() actor: Actor): Promise<void> {
     await this.agents.remove(id, actor);
   }
 
-  @Post('agents/:id/keys')
+  @Post('agents/:agent/keys')
   @ApiOperation({ operationId: 'createAgentKey', summary: 'Issue another key for an agent (for rotation without downtime)' })
-  @ApiUuidParam('id', 'The agent')
+  @ApiIdOrNameParam('agent', 'The agent')
   @ApiCreatedResponse({ type: CreatedKeyDto })
   @ApiProblem(404, 'Agent not found')
   createKey(
-    @Param('id', ParseUuid) agentId: string,
+    @Param('agent', ParseAgentRef) agentId: string,
     @Body() body: CreateKeyDto,
     @RequestActor() actor: Actor,
   ): Promise<CreatedKeyDto> {
     return this.keys.issue(agentId, body.label ?? null, actor);
   }
 
-  @Delete('agents/:id/keys/:keyId')
+  @Delete('agents/:agent/keys/:keyId')
   @HttpCode(204)
   @ApiOperation({ operationId: 'revokeAgentKey', summary: 'Revoke a key; it fails at once' })
-  @ApiUuidParam('id', 'The agent the key belongs to')
+  @ApiIdOrNameParam('agent', 'The agent the key belongs to')
   @ApiUuidParam('keyId', 'The key (key_id or a listed key id)')
   @ApiNoContentResponse({ description: 'Revoked (revoking again changes nothing)' })
   @ApiProblem(404, 'Key not found')
   async revokeKey(
-    @Param('id', ParseUuid) agentId: string,
+    @Param('agent', ParseAgentRef) agentId: string,
     @Param('keyId', ParseUuid) keyId: string,
     @RequestActor() actor: Actor,
   ): Promise<void> {

@@ -19,9 +19,9 @@ export class AgentKeysRepository {
     return em.save(em.create(AgentKeyEntity, { agentId, keyHash, label }));
   }
 
-  /** One key of the agent (revoked or not), or null. */
-  get(em: EntityManager, agentId: string, keyId: string): Promise<AgentKeyEntity | null> {
-    return em.findOneBy(AgentKeyEntity, { id: keyId, agentId });
+  /** One key of the agent (revoked or not), or null; with `lock`, locked until the transaction ends. */
+  get(em: EntityManager, agentId: string, keyId: string, lock = false): Promise<AgentKeyEntity | null> {
+    return em.findOne(AgentKeyEntity, { where: { id: keyId, agentId }, ...(lock && { lock: { mode: 'pessimistic_write' as const } }) });
   }
 
   /** The keys of these agents, oldest first. */

@@ -57,7 +57,8 @@ export class AgentKeysService {
   async revoke(agentId: string, keyId: string, actor: Actor): Promise<void> {
     await this.db.transaction(async (em) => {
       const agent = await this.agents.get(em, agentId);
-      const key = agent && (await this.keys.get(em, agentId, keyId));
+      // Locked: of two concurrent revokes, the second sees the first's revoked_at and records nothing.
+      const key = agent && (await this.keys.get(em, agentId, keyId, true));
       if (!agent || !key) throw AppError.notFound('Key not found');
       if (key.revokedAt) return;
       await this.keys.revoke(em, agentId, keyId);

@@ -21,8 +21,9 @@ export class AgentsRepository {
     return rows[0];
   }
 
-  get(em: EntityManager, id: string): Promise<AgentEntity | null> {
-    return em.findOneBy(AgentEntity, { id });
+  /** The agent; with `lock`, locked until the transaction ends (a concurrent delete waits, then finds nothing). */
+  get(em: EntityManager, id: string, lock = false): Promise<AgentEntity | null> {
+    return em.findOne(AgentEntity, { where: { id }, ...(lock && { lock: { mode: 'pessimistic_write' as const } }) });
   }
 
   /** By name (agent names are unique across users; already normalised). */

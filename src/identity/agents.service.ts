@@ -66,7 +66,8 @@ export class AgentsService {
   /** Deletes the agent, its keys and everything it owns (by cascade). */
   async remove(id: string, actor: Actor): Promise<void> {
     await this.db.transaction(async (em) => {
-      const agent = await this.agents.get(em, id);
+      // Locked: of two concurrent deletes, the second finds nothing (404) instead of auditing a second delete.
+      const agent = await this.agents.get(em, id, true);
       if (!agent) throw AppError.notFound('Agent not found');
       await this.agents.remove(em, id);
       await this.audit.record(em, actor, {

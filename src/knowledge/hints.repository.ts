@@ -104,12 +104,6 @@ export class HintsRepository {
     return rows[0];
   }
 
-  /** The category of a hint; undefined when the hint does not exist. */
-  async categoryOf(em: EntityManager, hintId: number): Promise<number | undefined> {
-    const rows: { hint_category_id: number }[] = await em.query(`SELECT hint_category_id FROM hints WHERE hint_id = $1`, [hintId]);
-    return rows[0]?.hint_category_id;
-  }
-
   /** A hint's parent and category; undefined when the hint does not exist. */
   async place(em: EntityManager, hintId: number): Promise<HintPlaceRow | undefined> {
     const rows: HintPlaceRow[] = await em.query(`SELECT parent_id, hint_category_id FROM hints WHERE hint_id = $1`, [hintId]);

@@ -56,7 +56,7 @@ export class HintsService {
     if (parentId === 0) return this.createCategory(call, input.title, input.description);
     return this.db.transaction(async (em) => {
       const { ownerId } = await this.access.require(em, call.caller.userId, 'hint', parentId, 'edit', PARENT_NOT_FOUND);
-      const categoryId = await this.hints.categoryOf(em, parentId);
+      const categoryId = (await this.hints.place(em, parentId))?.hint_category_id;
       if (categoryId === undefined) throw AppError.notFound(PARENT_NOT_FOUND);
       await this.hints.lockCategory(em, categoryId);
       const created = await this.hints.insertChild(em, parentId, input);

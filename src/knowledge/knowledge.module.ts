@@ -27,7 +27,7 @@ import { WikisController } from './wikis.controller';
 import { WikisRepository } from './wikis.repository';
 import { WikisService } from './wikis.service';
 
-/** LucyAPI's user-scoped half: projects, wikis, hints, nudges, sharing (documents to come). */
+/** LucyAPI's user-scoped half: projects, wikis, hints, nudges, sharing. */
 @Module({
   controllers: [
     ProjectsController,

@@ -3,8 +3,8 @@ import { McpContext, McpController, Tool } from '@rekog/mcp-nest';
 import { z } from 'zod';
 import { McpToolRunner } from '../mcp/mcp-tool-runner';
 import { deleteTool, readTool, writeTool } from '../mcp/tool-annotations';
-import { pageArgs, rowIdArg } from '../mcp/tool-args';
-import { toolParams } from '../mcp/tool-params';
+import { descriptionArg as description, pageArgs, rowIdArg, titleArg as title } from '../mcp/tool-args';
+import { NO_PARAMS, toolParams } from '../mcp/tool-params';
 import {
   CreateSectionArgs,
   PageArgs,
@@ -22,13 +22,10 @@ import { SharingService } from './sharing.service';
 
 const projectId = rowIdArg('Project id');
 const sectionId = rowIdArg('Section id');
-const title = z.string().describe('Title (1-500 characters)');
-const description = z.string().nullable().optional().describe('Text; null clears it on update');
 const filePath = z.string().nullable().optional().describe('Associated file path; null clears it on update');
 const statusId = z.number().int().optional().describe('Status id from get_project_statuses (1 = planning)');
 
 const P = {
-  none: toolParams({}),
   projects: toolParams(
     { status: z.string().optional().describe('Status code: planning, active, on_hold, evolving, complete, archived'), ...pageArgs },
     ProjectListQueryDto,
@@ -74,11 +71,11 @@ export class KnowledgeTools {
     description:
       'The six project statuses in order, to pick a status_id for create_project or update_project. Returns ' +
       '{statuses: [{status_id, code, label, sort_order}]}.',
-    parameters: P.none.advertised,
+    parameters: NO_PARAMS.advertised,
     annotations: readTool,
   })
   getProjectStatuses(@Payload() args: unknown, @Ctx() ctx: McpContext) {
-    return this.tools.run(ctx, args, P.none, () => this.projects.statuses());
+    return this.tools.run(ctx, args, NO_PARAMS, () => this.projects.statuses());
   }
 
   @Tool({

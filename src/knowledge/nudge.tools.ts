@@ -3,15 +3,13 @@ import { McpContext, McpController, Tool } from '@rekog/mcp-nest';
 import { z } from 'zod';
 import { McpToolRunner } from '../mcp/mcp-tool-runner';
 import { deleteTool, readTool, writeTool } from '../mcp/tool-annotations';
-import { pageArgs, rowIdArg } from '../mcp/tool-args';
+import { descriptionArg as description, pageArgs, rowIdArg, titleArg as title } from '../mcp/tool-args';
 import { toolParams } from '../mcp/tool-params';
 import { NudgeArgs, PageArgs, UpdateNudgeArgs } from './knowledge.tool-args';
 import { CreateNudgeDto } from './nudges.dto';
 import { NudgesService } from './nudges.service';
 
 const nudgeId = rowIdArg('Nudge id');
-const title = z.string().describe('Title (1-500 characters)');
-const description = z.string().nullable().optional().describe('Text; null clears it on update');
 const dueDate = z.string().nullable().optional().describe('YYYY-MM-DD; absent or null: ASAP');
 
 const P = {

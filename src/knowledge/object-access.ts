@@ -3,8 +3,6 @@ import type { EntityManager } from 'typeorm';
 import { AppError } from '../common/errors/app-error';
 import { OBJECTS, ObjectAccessRepository, ObjectKind } from './object-access.repository';
 
-export { KIND_OF_TYPE, OBJECTS, visibleObjects, type ObjectKind } from './object-access.repository';
-
 /**
  * What a caller may do with a shared object: `read` it (and its sections),
  * `edit` it (headers, add and change sections), or `full`: also delete

@@ -32,12 +32,14 @@ export class SectionTreesRepository {
 
   /**
    * Deletes the object with its whole tree (sections, tags and shares go by
-   * cascade); returns how many sections went. The row is locked first, so a
-   * section added meanwhile commits before the count (and goes with it).
+   * cascade); returns how many sections went, or null when a concurrent delete
+   * took it first. The row is locked first, so a section added meanwhile
+   * commits before the count (and goes with it).
    */
-  async deleteObject(em: EntityManager, kind: SectionTreeKind, objectId: number): Promise<number> {
+  async deleteObject(em: EntityManager, kind: SectionTreeKind, objectId: number): Promise<number | null> {
     const tree = TABLES[kind];
-    await em.query(`SELECT 1 FROM ${tree.objectTable} WHERE ${tree.ownerColumn} = $1 FOR UPDATE`, [objectId]);
+    const locked: unknown[] = await em.query(`SELECT 1 FROM ${tree.objectTable} WHERE ${tree.ownerColumn} = $1 FOR UPDATE`, [objectId]);
+    if (locked.length === 0) return null;
     const [{ n }]: { n: number }[] = await em.query(`SELECT count(*)::int AS n FROM ${tree.table} WHERE ${tree.ownerColumn} = $1`, [objectId]);
     await em.query(`DELETE FROM ${tree.objectTable} WHERE ${tree.ownerColumn} = $1`, [objectId]);
     return n;

@@ -132,10 +132,4 @@ export class SharingRepository {
     const rows: UserNameRow[] = await em.query(`WITH found AS (${lookup}), lookup_event AS (${audit}) SELECT id, name FROM found`, p.values);
     return rows[0];
   }
-
-  /** A hint's parent (0 for a category, which is what is shared); undefined when the hint does not exist. */
-  async hintParent(em: EntityManager, hintId: number): Promise<number | undefined> {
-    const rows: { parent_id: number }[] = await em.query(`SELECT parent_id FROM hints WHERE hint_id = $1`, [hintId]);
-    return rows[0]?.parent_id;
-  }
 }

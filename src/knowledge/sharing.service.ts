@@ -5,7 +5,9 @@ import { AuditService } from '../audit/audit.service';
 import { AgentCall, Caller } from '../common/auth/actor';
 import { AppError } from '../common/errors/app-error';
 import { PageQuery } from '../common/http/paging';
-import { KIND_OF_TYPE, ObjectAccess } from './object-access';
+import { ObjectAccess } from './object-access';
+import { KIND_OF_TYPE } from './object-access.repository';
+import { HintsRepository } from './hints.repository';
 import { ShareDto } from './sharing.dto';
 import { SharingRepository, UserNameRow } from './sharing.repository';
 
@@ -26,6 +28,7 @@ export class SharingService {
     private readonly access: ObjectAccess,
     private readonly audit: AuditService,
     private readonly shares: SharingRepository,
+    private readonly hints: HintsRepository,
   ) {}
 
   async share(call: AgentCall, input: ShareDto): Promise<{ created: boolean; shared: Record<string, unknown> }> {
@@ -110,6 +113,7 @@ export class SharingService {
   }
 
   private async requireCategory(em: EntityManager, hintId: number): Promise<void> {
-    if ((await this.shares.hintParent(em, hintId)) !== 0) throw AppError.validation(NOT_A_CATEGORY, [{ field: 'object_id', message: NOT_A_CATEGORY }]);
+    // Only a category (parent 0) is shared.
+    if ((await this.hints.place(em, hintId))?.parent_id !== 0) throw AppError.validation(NOT_A_CATEGORY, [{ field: 'object_id', message: NOT_A_CATEGORY }]);
   }
 }

@@ -3,7 +3,7 @@ import { McpContext, McpController, Tool } from '@rekog/mcp-nest';
 import { z } from 'zod';
 import { McpToolRunner } from '../mcp/mcp-tool-runner';
 import { deleteTool, readTool, writeTool } from '../mcp/tool-annotations';
-import { pageArgs, rowIdArg } from '../mcp/tool-args';
+import { descriptionArg as description, pageArgs, rowIdArg, titleArg as title } from '../mcp/tool-args';
 import { toolParams } from '../mcp/tool-params';
 import {
   CreateWikiSectionArgs,
@@ -20,8 +20,6 @@ import { WikisService } from './wikis.service';
 
 const wikiId = rowIdArg('Wiki id');
 const sectionId = rowIdArg('Section id');
-const title = z.string().describe('Title (1-500 characters)');
-const description = z.string().nullable().optional().describe('Text; null clears it on update');
 const tags = z.array(z.string()).nullable().optional().describe('Tags (case-sensitive, at most 50 of 1-100 characters)');
 
 const P = {

@@ -81,6 +81,7 @@ export class WikisService {
     return this.db.transaction(async (em) => {
       await this.access.requireOwner(em, call.caller.userId, 'wiki', wikiId);
       const sectionsDeleted = await this.trees.deleteObject(em, 'wiki', wikiId);
+      if (sectionsDeleted === null) throw AppError.notFound(WIKI_NOT_FOUND);
       await this.audit.record(em, call, call.caller.userId, 'WIKI_DELETE', { wiki_id: wikiId, sections_deleted: sectionsDeleted });
       return { deleted: wikiId, sections_deleted: sectionsDeleted };
     });

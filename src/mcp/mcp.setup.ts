@@ -14,7 +14,7 @@ export const MCP_INSTRUCTIONS = [
   'Mnemo keeps context and memory for you across conversations.',
   'Start every conversation with get_context: it returns the time, your always-load items, the titles of your memories, ' +
     'the preferences manifest, projects, your last session and handoffs waiting for you (start_session: true also records ' +
-    'this session). Open full texts with the get_* tools.',
+    'this session; full: true adds the always-load descriptions). Open other full texts with the get_* tools.',
   'Kinds of memory:',
   '- always-load: your identity and standing instructions, loaded every time.',
   '- agent memories: things you, this agent, learnt (create_memory).',

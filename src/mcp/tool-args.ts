@@ -32,3 +32,9 @@ export const pageArgs = {
   limit: z.number().int().min(1).max(MAX_PAGE_LIMIT).optional().describe(`Page size, 1-${MAX_PAGE_LIMIT} (default ${DEFAULT_PAGE_LIMIT})`),
   offset: z.number().int().min(0).max(PG_INT_MAX).optional().describe('Rows to skip (default 0)'),
 };
+
+/** A title argument (the DTOs state the limits: 1-500 characters). */
+export const titleArg = z.string().describe('Title (1-500 characters)');
+
+/** A description argument; null clears it on update. */
+export const descriptionArg = z.string().nullable().optional().describe('Text; null clears it on update');

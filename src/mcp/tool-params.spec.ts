@@ -2,13 +2,14 @@ import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { PG_INT_MAX } from '../common/http/validation';
+import { AppError } from '../common/errors/app-error';
 import { ReadMemoryDto } from '../grants/scoped-reads.dto';
 import { DOMAIN_PATTERN, SUBJECT_PATTERN } from '../memories/memory-fields';
 import { domainArg, maxAgeDaysArg, scopeArg, subjectArg } from '../memories/scoped-memories.tool-args';
 import { PURPOSE_CLASSES, SCOPES } from '../policy/policy.constants';
 import { SecretKeyArgs } from '../secrets/secrets.dto';
 import { pageArgs, rowIdArg } from './tool-args';
-import { portableSchema, toolParams } from './tool-params';
+import { NO_PARAMS, portableSchema, toolParams } from './tool-params';
 
 type Schema = Record<string, unknown>;
 const propertiesOf = (params: { advertised: { '~standard': { jsonSchema: { input: () => Schema } } } }) =>
@@ -77,6 +78,16 @@ describe('toolParams: the advertised schema states what the DTO enforces', () =>
     const params = toolParams({ id: rowIdArg('An id'), ...pageArgs });
     expect(propertiesOf(params).id).toMatchObject({ type: 'integer', minimum: 1, maximum: PG_INT_MAX });
     expect(propertiesOf(params).limit).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
+  });
+
+  it('a zod-only tool refuses unknown arguments with a 422 naming each, as the DTO tools do', async () => {
+    await expect(NO_PARAMS.parse({})).resolves.toEqual({});
+    const refused = await NO_PARAMS.parse({ verbose: true, x: 1 }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AppError);
+    expect((refused as AppError).errors).toEqual([
+      { field: 'verbose', message: 'verbose is not a known field' },
+      { field: 'x', message: 'x is not a known field' },
+    ]);
   });
 
   it('every tool module loads: its arguments match its DTOs and its integers are bounded', () => {

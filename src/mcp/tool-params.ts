@@ -1,6 +1,6 @@
 import type { StandardSchemaV1 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { applyInputRules, fieldsOf } from '../common/http/numeric-rules';
+import { applyInputRules, fieldsOf } from '../common/http/input-rules';
 import { validateCheckedDto, validationFailed } from '../common/http/validation';
 
 const agentKey = z
@@ -96,7 +96,7 @@ function checkBoundedIntegers(properties: Record<string, JsonSchema>): void {
  * DTO, pass it: the arguments are then validated by the same class-validator
  * rules as the REST body, so REST and MCP cannot drift apart, and tools/list
  * states those rules (integer bounds, lengths, patterns, enums, UUID format:
- * numeric-rules.ts), never looser ones. The zod shape then only names the
+ * input-rules.ts), never looser ones. The zod shape then only names the
  * arguments, their types and descriptions, and must name exactly the DTO's
  * fields. Validation runs in McpToolRunner after authentication, so a bad
  * argument comes back as `{error: {code, message}}` like every other tool failure.
@@ -118,7 +118,8 @@ export function toolParams<Shape extends z.ZodRawShape, T extends object>(
   } else {
     checkBoundedIntegers(properties);
   }
-  const schema = z.object(shape);
+  // Strict, as the DTOs are (forbidNonWhitelisted): an unknown argument is refused, never dropped.
+  const schema = z.strictObject(shape);
   return {
     advertised: {
       '~standard': {
@@ -134,8 +135,15 @@ export function toolParams<Shape extends z.ZodRawShape, T extends object>(
       const parsed = schema.safeParse(input);
       if (parsed.success) return parsed.data;
       throw validationFailed(
-        parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(arguments)', message: i.message })),
+        parsed.error.issues.flatMap((i) =>
+          i.code === 'unrecognized_keys'
+            ? i.keys.map((key) => ({ field: key, message: `${key} is not a known field` }))
+            : [{ field: i.path.join('.') || '(arguments)', message: i.message }],
+        ),
       );
     },
   };
 }
+
+/** For a tool that takes no arguments (beyond agent_key). */
+export const NO_PARAMS = toolParams({});

@@ -80,7 +80,7 @@ export class ScopedMemoriesTools {
   @Tool({
     name: 'delete_scoped_memory',
     description:
-      'Delete one scoped memory by id. REST answers 204 with no body; this tool returns {deleted: true, id}.',
+      'Delete one scoped memory by id. REST answers 204 with no body; this tool returns {deleted: id}.',
     parameters: DeleteParams.advertised,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   })
@@ -89,7 +89,7 @@ export class ScopedMemoriesTools {
       // As ParseUuid does for DELETE /memory/{id}: the id lowercased.
       const id = input.id.toLowerCase();
       await this.memories.remove(call, id);
-      return { deleted: true, id };
+      return { deleted: id };
     });
   }
 }

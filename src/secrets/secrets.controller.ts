@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Put, Query, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpStatus, Param, Put, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AgentCall, Caller } from '../common/auth/actor';
 import { CurrentCall, CurrentCaller } from '../common/auth/access.decorators';
@@ -7,6 +7,7 @@ import { PageQueryDto } from '../common/http/paging';
 import { ApiProblem } from '../common/http/problem.dto';
 import { ParseSecretKey, PutSecretDto, SavedSecretDto, SECRET_KEY_PATTERN, SECRET_KEY_RULE, SecretListDto, SecretValueDto } from './secrets.dto';
 import { SECRET_NOT_FOUND, SECRET_UNDECRYPTABLE, SecretsService } from './secrets.service';
+import { DeletedKeyDto } from '../common/http/deleted.dto';
 
 /** `{key}`: the secret's name, checked by ParseSecretKey. */
 const ApiSecretKeyParam = () =>
@@ -64,12 +65,11 @@ export class SecretsController {
   }
 
   @Delete(':key')
-  @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'deleteSecret', summary: 'Delete a secret' })
+  @ApiOperation({ operationId: 'deleteSecret', summary: "Delete a secret (LucyAPI's answer: {deleted: key})" })
   @ApiSecretKeyParam()
-  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiOkResponse({ type: DeletedKeyDto })
   @ApiProblem(404, SECRET_NOT_FOUND)
-  async remove(@CurrentCall() call: AgentCall, @Param('key', ParseSecretKey) key: string): Promise<void> {
-    await this.secrets.remove(call, key);
+  remove(@CurrentCall() call: AgentCall, @Param('key', ParseSecretKey) key: string): Promise<DeletedKeyDto> {
+    return this.secrets.remove(call, key);
   }
 }

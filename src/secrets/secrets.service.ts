@@ -10,6 +10,7 @@ import { KeyRing } from './key-ring';
 import { decryptSecret, encryptSecret, SecretDecryptError } from './secret-cipher';
 import { PutSecretDto, SecretMetaDto } from './secrets.dto';
 import { SecretBlobRow, SecretsRepository } from './secrets.repository';
+import { DeletedKeyDto } from '../common/http/deleted.dto';
 
 /** DI token of the vault's KeyRing (null: no key configured, the vault is sealed). */
 export const SECRET_KEY_RING = Symbol('SECRET_KEY_RING');
@@ -115,11 +116,12 @@ export class SecretsService {
     return rows.map((r) => r.id);
   }
 
-  async remove(call: AgentCall, key: string): Promise<void> {
+  async remove(call: AgentCall, key: string): Promise<DeletedKeyDto> {
     await this.db.transaction(async (em) => {
       if (!(await this.secrets.remove(em, call.caller.userId, key))) throw AppError.notFound(SECRET_NOT_FOUND);
       await this.audit.record(em, call.actor, { userId: call.caller.userId, eventType: 'SECRET_DELETE', subject: key });
     });
+    return { deleted: key };
   }
 
   /**

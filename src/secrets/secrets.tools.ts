@@ -77,14 +77,11 @@ export class SecretsTools {
 
   @Tool({
     name: 'delete_secret',
-    description: 'Delete a secret. REST answers 204 with no body; this tool returns {deleted: key}.',
+    description: 'Delete a secret. Returns {deleted: key}.',
     parameters: P.key.advertised,
     annotations: deleteTool,
   })
   deleteSecret(@Payload() args: unknown, @Ctx() ctx: McpContext) {
-    return this.tools.run(ctx, args, P.key, async (a, call) => {
-      await this.secrets.remove(call, a.key);
-      return { deleted: a.key };
-    });
+    return this.tools.run(ctx, args, P.key, (a, call) => this.secrets.remove(call, a.key));
   }
 }

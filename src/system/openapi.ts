@@ -8,7 +8,7 @@ import type { OperationObject, ParameterObject, ResponsesObject, SchemaObject } 
 import { RouteAccess } from '../common/auth/access.decorators';
 import { routeAccess } from '../common/auth/access.guard';
 import { PROBLEM_CONTENT_TYPE } from '../common/errors/problem';
-import { applyNumericRule, applyNumericRules, numericRulesOf } from '../common/http/numeric-rules';
+import { applyInputRules } from '../common/http/input-rules';
 import { ProblemDto } from '../common/http/problem.dto';
 import { ParseId, ParseUuid, PG_INT_MAX } from '../common/http/validation';
 import { SERVICE_DESCRIPTION, SERVICE_NAME, SERVICE_VERSION } from '../common/service-info';
@@ -64,7 +64,7 @@ export function defaultOperationId(controllerKey: string, methodKey: string): st
 type Dto = abstract new (...args: never[]) => unknown;
 
 /** One argument of a route handler, as Nest's route metadata records it. */
-interface RouteArg {
+export interface RouteArg {
   from: 'body' | 'query' | 'param';
   /** The parameter's name (`@Param('id')`); undefined for a whole DTO. */
   name?: string;
@@ -72,7 +72,7 @@ interface RouteArg {
   pipes: unknown[];
 }
 
-interface RouteFacts {
+export interface RouteFacts {
   access: RouteAccess;
   args: RouteArg[];
 }
@@ -82,6 +82,18 @@ const ARG_SOURCES: Partial<Record<number, RouteArg['from']>> = {
   [RouteParamtypes.QUERY]: 'query',
   [RouteParamtypes.PARAM]: 'param',
 };
+
+/**
+ * @nestjs/swagger's metadata key for `@ApiBody` and its kin (DECORATORS.API_PARAMETERS,
+ * which the package does not export).
+ */
+const API_PARAMETERS = 'swagger/apiParameters';
+
+/** Bodies a handler documents with `@ApiBody({ type })`: read by a custom parameter decorator rather than `@Body()`. */
+function documentedBodies(handler: object): RouteArg[] {
+  const params = (Reflect.getMetadata(API_PARAMETERS, handler) ?? []) as { in?: string; type?: unknown }[];
+  return params.filter((p) => p.in === 'body').map((p) => ({ from: 'body', type: p.type, pipes: [] }));
+}
 
 /** Nest's path metadata: one path or several. */
 const asList = (value: unknown): string[] => (Array.isArray(value) ? value : [value]).map((v) => (typeof v === 'string' ? v : ''));
@@ -98,8 +110,12 @@ function documentPath(controllerPath: string, handlerPath: string): string {
   return trimmed.replace(/:(\w+)/g, '{$1}');
 }
 
-/** Access and arguments of every route, keyed by method and path (operation ids are free to read as verbs). */
-function routeFacts(app: INestApplication): Map<string, RouteFacts> {
+/**
+ * Access and arguments of every route, keyed by method and path (operation ids are
+ * free to read as verbs). test/openapi.e2e-spec.ts reads it to check the document
+ * against the DTOs' rules.
+ */
+export function routeFacts(app: INestApplication): Map<string, RouteFacts> {
   const discovery = app.get(DiscoveryService);
   const reflector = app.get(Reflector);
   const scanner = new MetadataScanner();
@@ -120,6 +136,7 @@ function routeFacts(app: INestApplication): Map<string, RouteFacts> {
         const name = typeof arg.data === 'string' ? arg.data : undefined;
         return from ? [{ from, name, type: types[arg.index], pipes: arg.pipes ?? [] }] : [];
       });
+      args.push(...documentedBodies(handler));
       const route = { access: routeAccess(reflector, handler, type), args };
       for (const controllerPath of asList(Reflect.getMetadata(PATH_METADATA, type))) {
         for (const handlerPath of asList(handlerPaths)) facts.set(routeKey(requestMethod, documentPath(controllerPath, handlerPath)), route);
@@ -140,20 +157,19 @@ function pathSchemaOf(arg: RouteArg): Record<string, unknown> | undefined {
 
 /**
  * States in the document the rules the validators enforce, so it cannot drift
- * from them: integer type and bounds of body and query DTO fields (from their
- * class-validator rules), and the form of path ids and UUIDs (from their pipes).
+ * from them: every rule of body and query DTO fields (integer type and bounds,
+ * lengths, patterns, enums, UUID format, array sizes: input-rules.ts, as MCP's
+ * tools/list states them), and the form of path ids and UUIDs (from their pipes).
  */
-function applyInputRules(document: OpenAPIObject, op: OperationObject, args: RouteArg[]): void {
+function stateInputRules(document: OpenAPIObject, op: OperationObject, args: RouteArg[]): void {
   const parameters = (op.parameters ?? []) as ParameterObject[];
   for (const arg of args) {
     if (arg.from === 'body' && isDto(arg.type)) {
       const schema = document.components?.schemas?.[arg.type.name] as SchemaObject | undefined;
-      applyNumericRules(schema?.properties as Record<string, Record<string, unknown>> | undefined, arg.type);
+      applyInputRules(schema?.properties as Record<string, Record<string, unknown>> | undefined, arg.type);
     } else if (arg.from === 'query' && !arg.name && isDto(arg.type)) {
-      for (const [name, rule] of numericRulesOf(arg.type)) {
-        const param = parameters.find((p) => p.in === 'query' && p.name === name);
-        if (param?.schema) applyNumericRule(param.schema as Record<string, unknown>, rule);
-      }
+      const queried = parameters.filter((p) => p.in === 'query' && p.schema).map((p) => [p.name, p.schema as Record<string, unknown>]);
+      applyInputRules(Object.fromEntries(queried), arg.type);
     } else if (arg.from === 'param' && arg.name) {
       const schema = pathSchemaOf(arg);
       const param = parameters.find((p) => p.in === 'path' && p.name === arg.name);
@@ -217,7 +233,7 @@ export function buildOpenApi(app: INestApplication, publicBaseUrl: string): Open
       const route = routes.get(routeKey(method, path));
       // A route the scan missed would be documented with a guessed access: a bug to see at once, not to paper over.
       if (!route) throw new Error(`OpenAPI: no route metadata for ${method.toUpperCase()} ${path}`);
-      applyInputRules(document, op, route.args);
+      stateInputRules(document, op, route.args);
       const kind = route.access;
       (op as OperationObject & Record<string, unknown>)[ACCESS_EXTENSION] = kind;
       op.security = SECURITY[kind];

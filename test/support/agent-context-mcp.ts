@@ -1,7 +1,9 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Response } from 'supertest';
-import { Fixtures } from './fixtures';
-import { toolJson } from './mcp-client';
+import { agentContext, Handoff } from './agent-context';
+import type { Method } from './agent-requests';
+import { Fixtures, perBlock } from './fixtures';
+import { callTool, Json, keyOf, notFound, restAs } from './mcp-client';
 import { TestAgent } from './test-app';
 
 /*
@@ -9,16 +11,6 @@ import { TestAgent } from './test-app';
  * tools (issue 4, spec §4.4 tools 1–17, 50, 51, 57–61) compared with their REST routes.
  * The expected tool list and errors are written out here, never imported from src/.
  */
-
-export type CallResult = Awaited<ReturnType<Client['callTool']>>;
-export type Json = Record<string, unknown>;
-export type Method = 'get' | 'post' | 'put' | 'delete';
-
-export interface ToolError {
-  code: string;
-  message: string;
-  errors?: { field: string; message: string }[];
-}
 
 export interface TreeNode {
   pkid: number;
@@ -53,16 +45,6 @@ export interface Memory {
   description: string | null;
   created_at: string;
   updated_at: string;
-}
-
-export interface Handoff {
-  handoff_id: number;
-  title: string;
-  prompt: string;
-  created_by_agent: string | null;
-  recipient: string;
-  created_at: string;
-  picked_up_at: string | null;
 }
 
 export interface HandoffList {
@@ -102,9 +84,7 @@ export interface AuditRow {
   meta: Json | null;
 }
 
-export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-export const AGENT_NOT_FOUND: ToolError = { code: 'not_found', message: 'Agent not found' };
-export const NO_FIELDS: ToolError = { code: 'bad_request', message: 'No fields to update' };
+export const AGENT_NOT_FOUND = notFound('Agent not found');
 export const PARENT_RULE = 'parent_id must be 0 or a node of the same tree';
 
 /** Every tool of this issue. */
@@ -165,72 +145,40 @@ export const REQUIRED: Record<string, string[]> = {
   delete_handoff: ['handoff_id'],
 };
 
-/** Asserts a successful tool result and returns its JSON (text and structuredContent agree). */
-export function ok<T = Json>(result: CallResult): T {
-  if (result.isError) throw new Error(`tool failed: ${JSON.stringify(toolJson(result))}`);
-  const content = result.content as { type: string; text: string }[];
-  expect(content).toHaveLength(1);
-  expect(content[0].type).toBe('text');
-  const json = toolJson(result);
-  expect(result.structuredContent).toEqual(json);
-  return json as T;
-}
-
-/** Asserts a successful result of get_context, whose (large) JSON comes as text only, and returns it. */
-export function okText<T = Json>(result: CallResult): T {
-  if (result.isError) throw new Error(`tool failed: ${JSON.stringify(toolJson(result))}`);
-  const content = result.content as { type: string; text: string }[];
-  expect(content).toHaveLength(1);
-  expect(content[0].type).toBe('text');
-  expect(result.structuredContent).toBeUndefined();
-  return toolJson(result) as T;
-}
-
-/** Asserts an `isError` tool result (not a protocol error) and returns its `error` object. */
-export function toolError(result: CallResult): ToolError {
-  expect(result.isError).toBe(true);
-  const json = toolJson(result) as { error: ToolError };
-  expect(Object.keys(json)).toEqual(['error']);
-  if (result.structuredContent !== undefined) expect(result.structuredContent).toEqual(json);
-  return json.error;
-}
-
-/** A REST success body, asserting the status. */
-export function restOk<T = Json>(res: Response, status = 200): T {
-  expect({ status: res.status, body: res.body as unknown }).toEqual({ status, body: expect.anything() });
-  return res.body as T;
-}
-
-/** A REST problem as the MCP error object it should equal. */
-export function restError(res: Response, status: number): ToolError {
-  expect({ status: res.status, code: (res.body as Json).code }).toEqual({ status, code: expect.any(String) });
-  const body = res.body as { code: string; detail: string; errors?: ToolError['errors'] };
-  return { code: body.code, message: body.detail, ...(body.errors ? { errors: body.errors } : {}) };
-}
-
 export function withoutTime(context: Context): Omit<Context, 'time'> {
   const { time: _time, ...rest } = context;
   return rest;
 }
 
+/** The fixture users of agentContext (U1 in America/Denver with A1a and A1b, U2 with A2) and an MCP client of each. */
+export interface ContextAgents {
+  a1a: TestAgent;
+  a1b: TestAgent;
+  a2: TestAgent;
+  mcpA1a: Client;
+  mcpA1b: Client;
+  mcpA2: Client;
+}
+
 /** MCP calls, the REST twin of a tool and the audit trail, for one app. */
 export function contextTools(ctx: Fixtures) {
-  const key = (agent: TestAgent) => ({ 'X-Api-Key': agent.apiKey });
-  const call = (client: Client, name: string, args: Json = {}) => client.callTool({ name, arguments: args });
+  const key = keyOf;
+  const call = callTool;
 
   /** A new MCP client with these headers (closed with the app). */
   const connect = (headers: Record<string, string> = {}): Promise<Client> => ctx.connectMcp(headers);
 
-  function rest(agent: TestAgent, method: Method, path: string, body?: object): Promise<Response> {
-    const req = ctx.http()[method](path).set(key(agent));
-    return Promise.resolve(body === undefined ? req : req.send(body));
-  }
+  const rest = (agent: TestAgent, method: Method, path: string, body?: object): Promise<Response> => restAs(ctx, agent, method, path, body);
+
+  /** The fixture users, each with its own MCP client (by its X-Api-Key header), made once for the enclosing describe block. */
+  const agents = (): ContextAgents =>
+    perBlock(async () => {
+      const { a1a, a1b, a2 } = await agentContext(ctx).fixture();
+      return { a1a, a1b, a2, mcpA1a: await connect(key(a1a)), mcpA1b: await connect(key(a1b)), mcpA2: await connect(key(a2)) };
+    });
 
   /** The newest audit sequence number (events after it belong to what a test does next). */
-  async function lastSeq(): Promise<string> {
-    const [row] = await ctx.db.query(`SELECT coalesce(max(seq), 0)::text AS seq FROM audit_events`);
-    return row.seq as string;
-  }
+  const lastSeq = ctx.lastAuditSeq;
 
   /** A user's audit events after `since` (so the admin fixture events are left out). */
   function auditOf(userId: string, since: string): Promise<AuditRow[]> {
@@ -246,5 +194,5 @@ export function contextTools(ctx: Fixtures) {
     return Number(row.n);
   }
 
-  return { key, call, connect, rest, lastSeq, auditOf, countEvents };
+  return { key, call, connect, rest, agents, lastSeq, auditOf, countEvents };
 }

@@ -1,5 +1,5 @@
-import { Fixtures } from './fixtures';
-import { TestAgent, uniqueName } from './test-app';
+import { Fixtures, newUsers } from './fixtures';
+import { TestAgent } from './test-app';
 
 /*
  * Shared by the agent-context*.e2e-spec files (LucyAPI's agent-scoped API, issue 4;
@@ -7,19 +7,46 @@ import { TestAgent, uniqueName } from './test-app';
  * out here, never imported from src/), routes, and the fixture users and objects.
  */
 
+export { ISO_UTC, MISSING, NO_FIELDS } from './problems';
 export const AGENT_NOT_FOUND = 'Agent not found';
-export const NO_FIELDS = 'No fields to update';
 export const MEMORY_NOT_FOUND = 'Memory not found';
-export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
-/** A pkid no test creates (PostgreSQL integer maximum). */
-export const MISSING = 2_147_483_647;
+export const HANDOFF_NOT_FOUND = 'Handoff not found';
+export const ALREADY_PICKED_UP = 'Handoff not found or already picked up';
+export const PICKUP_FORBIDDEN = 'Only the named agent may pickup its handoffs';
+export const DELETE_FORBIDDEN = 'Only the named agent may delete its handoffs (or its sender, while it is pending)';
+export const SESSION_NOT_FOUND = 'Session not found';
 
 export type Kind = 'always_load' | 'preferences';
+
+/** The members of an agent's context (GET /agents/{name}/context, get_context), sorted. */
+export const CONTEXT_KEYS = [
+  'actionable_nudges',
+  'agent',
+  'always_load',
+  'hints_compact',
+  'last_session',
+  'memories',
+  'pending_handoffs',
+  'preferences_manifest',
+  'projects_manifest',
+  'time',
+];
 
 export interface Fixture {
   a1a: TestAgent;
   a1b: TestAgent;
   a2: TestAgent;
+}
+
+/** A handoff as GET /agents/{name}/handoffs and the handoff tools answer it. */
+export interface Handoff {
+  handoff_id: number;
+  title: string;
+  prompt: string;
+  created_by_agent: string | null;
+  recipient: string;
+  created_at: string;
+  picked_up_at: string | null;
 }
 
 export interface TreeSpec {
@@ -40,15 +67,11 @@ export const TREES: TreeSpec[] = [
 ];
 export const baseOf = (kind: Kind) => (kind === 'always_load' ? alBase : prefBase);
 
-/** The fixture users (U1 in America/Denver with A1a and A1b; U2 with A2), node and memory makers, and row reads, for one app. */
+/** The fixture users (U1 with A1a and A1b, in America/Denver unless told; U2 with A2), node and memory makers, and row reads, for one app. */
 export function agentContext(ctx: Fixtures) {
-  /** U1 (America/Denver) with A1a and A1b; U2 with A2. */
-  async function fixture(): Promise<Fixture> {
-    const a1a = await ctx.newUser({ userName: uniqueName('u1'), agentName: uniqueName('a1a'), timezone: 'America/Denver' });
-    const a1b = await ctx.newAgent(a1a, uniqueName('a1b'));
-    const a2 = await ctx.newUser({ userName: uniqueName('u2'), agentName: uniqueName('a2') });
-    return { a1a, a1b, a2 };
-  }
+  /** U1 (in `timezone`, default America/Denver) with A1a and A1b; U2 (in `u2TimeZone`, default the service's) with A2. */
+  const fixture = (timezone = 'America/Denver', u2TimeZone?: string): Promise<Fixture> =>
+    newUsers(ctx, [['a1a', 'a1b'], ['a2']], [timezone, u2TimeZone]);
 
   const createNode = async (kind: Kind, agent: TestAgent, body: Record<string, unknown>): Promise<number> =>
     (await (kind === 'always_load' ? ctx.newAlwaysLoad(agent, body) : ctx.newPreference(agent, body))).pkid;

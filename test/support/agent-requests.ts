@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Test } from 'supertest';
+import { expectProblem, ProblemExpectation } from './problems';
 import { TestAgent, TestApp } from './test-app';
 
 export type Method = 'get' | 'post' | 'put' | 'delete';
+
+/** A request a test sends: method, path and (for a write) the body. */
+export type Call = [method: Method, path: string, body?: unknown];
 
 export interface AuditRow {
   event_type: string;
@@ -51,6 +55,12 @@ export function agentRequests(app: () => TestApp) {
     return app().db.query(`SELECT event_type, agent_id, user_id FROM audit_events WHERE request_id = $1 ORDER BY seq`, [rid]);
   }
 
+  /** The newest audit sequence number, as text (events after it belong to what a test does next). */
+  async function lastAuditSeq(): Promise<string> {
+    const [row] = await app().db.query(`SELECT coalesce(max(seq), 0)::text AS seq FROM audit_events`);
+    return row.seq as string;
+  }
+
   async function expectAudited(rid: string, eventType: string, agent: TestAgent): Promise<void> {
     expect(await audit(rid)).toEqual([{ event_type: eventType, agent_id: agent.agentId, user_id: agent.userId }]);
   }
@@ -68,7 +78,45 @@ export function agentRequests(app: () => TestApp) {
     expect(rows).toEqual([shareNameLookup(agent, name, found)]);
   }
 
-  return { as, audit, expectAudited, expectNotAudited, expectOnlyShareNameLookup };
+  /**
+   * Each call as `agent` is refused with `status` and audits nothing. With `problem`
+   * (a detail, or what expectProblem takes) each answer must be that problem; without,
+   * the status is compared with the call named, so a failure says which call it was.
+   */
+  async function expectRefused(agent: TestAgent, calls: Call[], status: number, problem?: string | RegExp | ProblemExpectation): Promise<void> {
+    for (const [method, path, body] of calls) {
+      const rid = newRid('refused');
+      const res = await as(agent, method, path, body, rid);
+      if (problem === undefined) expect({ method, path, body, status: res.status }).toEqual({ method, path, body, status });
+      else expectProblem(res, status, problem);
+      await expectNotAudited(rid);
+    }
+  }
+
+  /** Each call without any credentials is a 401 (a write sends a body, so that only the key is missing). */
+  async function expectKeyRequired(calls: Call[]): Promise<void> {
+    for (const [method, path, body = method === 'get' || method === 'delete' ? undefined : { title: 'x' }] of calls) {
+      const req = app().http()[method](path);
+      const res = body === undefined ? await req : await req.send(body as object);
+      expect({ method, path, status: res.status }).toEqual({ method, path, status: 401 });
+    }
+  }
+
+  /**
+   * Each call by its agent, sent with an AUDIT_FAIL request id inside a refuseAuditFor
+   * block, answers a 500 that does not tell why, and the log names the refused insert.
+   */
+  async function expectRolledBack(calls: [TestAgent, ...Call][]): Promise<void> {
+    for (const [agent, method, path, body] of calls) {
+      const rid = newRid(AUDIT_FAIL);
+      const res = await as(agent, method, path, body, rid);
+      expect({ method, path, status: res.status }).toEqual({ method, path, status: 500 });
+      expect(res.text).not.toContain('audit refused');
+      expect({ path, logged: app().logs.some((l) => l.includes(rid) && l.includes('audit refused by test')) }).toEqual({ path, logged: true });
+    }
+  }
+
+  return { as, audit, lastAuditSeq, expectAudited, expectNotAudited, expectOnlyShareNameLookup, expectRefused, expectKeyRequired, expectRolledBack };
 }
 
 /** Request ids starting with this prefix get their audit insert refused (see refuseAuditFor). */

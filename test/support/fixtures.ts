@@ -310,3 +310,40 @@ export function useFixtures(options: FixtureOptions = {}): Fixtures {
       ),
   };
 }
+
+/**
+ * What `make()` resolves to, made in a beforeAll of the enclosing describe block
+ * and filled into the object returned at once, so the block can hold it in a const:
+ *
+ *     const f = perBlock(() => ctx.threeUsers());   // f.a1a, f.a2 … in every test of the block
+ *
+ * Use it where the block (or the file) is set up, never inside a test.
+ */
+export function perBlock<T extends object>(make: () => Promise<T>): T {
+  const value = {} as T;
+  beforeAll(async () => {
+    Object.assign(value, await make());
+  });
+  return value;
+}
+
+/**
+ * New users and their agents, named by the test: each inner list is one user's
+ * agents (the first one created with the user), users named u1, u2, … and agents
+ * after their keys (both made unique), user i in `timezones[i]` if given.
+ *
+ *     const { a1a, a1b, a2 } = await newUsers(ctx, [['a1a', 'a1b'], ['a2']], ['America/Denver']);
+ */
+export async function newUsers<K extends string>(
+  ctx: Pick<Fixtures, 'newUser' | 'newAgent'>,
+  users: readonly (readonly K[])[],
+  timezones: readonly (string | undefined)[] = [],
+): Promise<Record<K, TestAgent>> {
+  const agents = {} as Record<K, TestAgent>;
+  for (const [i, [first, ...siblings]] of users.entries()) {
+    const owner = await ctx.newUser({ userName: uniqueName(`u${i + 1}`), agentName: uniqueName(first), timezone: timezones[i] });
+    agents[first] = owner;
+    for (const name of siblings) agents[name] = await ctx.newAgent(owner, uniqueName(name));
+  }
+  return agents;
+}

@@ -5,6 +5,13 @@ import { STATUS_CODES } from 'node:http';
  * of the service is written: one assertion for all e2e files.
  */
 
+/** The detail of an update with nothing to update (400), on every route that updates. */
+export const NO_FIELDS = 'No fields to update';
+/** An id no test creates (PostgreSQL integer maximum): a plain 404 wherever an id is looked up. */
+export const MISSING = 2_147_483_647;
+/** A timestamp as REST bodies write it (UTC, up to microseconds). */
+export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+
 /** The members every problem has; `errors` (field messages) comes on top when a 422 names fields. */
 export const PROBLEM_KEYS = ['code', 'detail', 'instance', 'request_id', 'status', 'title', 'type'];
 

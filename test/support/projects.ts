@@ -1,22 +1,14 @@
 import { Fixtures } from './fixtures';
-import { ThreeUsers } from './fixtures';
+import { idsOf, knowledgeFixtures, Listed, strayChildrenSql, strayRows } from './knowledge';
 import { TestAgent } from './test-app';
 
 /*
- * Shared by the projects*.e2e-spec files (LucyAPI projects and sections): expected
- * texts (written out here, never imported from src/), and the fixture users, object
- * makers and stored-state reads each file's app gets.
+ * Shared by the projects*.e2e-spec files (LucyAPI projects and sections): what is
+ * a project's own on top of knowledge.ts: expected texts (written out here, never
+ * imported from src/), object makers and stored-state reads each file's app gets.
  */
 
-export const PROJECT_NOT_FOUND = 'Project not found';
-export const SECTION_NOT_FOUND = 'Section not found';
-export const NO_FIELDS = 'No fields to update';
-export const NOT_OWNER = 'Object not found or you are not the owner';
-export const SHARE_NOT_FOUND = 'Share not found';
 export const PARENT_RULE = 'parent_id must be 0 or a section of the same project';
-export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
-/** An id no test creates (PostgreSQL integer maximum). */
-export const MISSING = 2_147_483_647;
 
 export const STATUSES = [
   { status_id: 1, code: 'planning', label: 'Planning', sort_order: 1 },
@@ -27,18 +19,10 @@ export const STATUSES = [
   { status_id: 6, code: 'archived', label: 'Archived', sort_order: 6 },
 ];
 
-export type Fixture = ThreeUsers;
-
-export interface ListedProject {
+export interface ListedProject extends Listed {
   project_id: number;
-  title: string;
-  description: string | null;
   status: string;
   status_label: string;
-  access: 'owned' | 'shared';
-  permission_level: number;
-  created_at: string;
-  updated_at: string;
 }
 
 export interface Section {
@@ -51,35 +35,21 @@ export interface Section {
   updated_at: string;
 }
 
-export const projectIds = (projects: ListedProject[]) => projects.map((p) => p.project_id);
-export const sectionIds = (sections: Section[]) => sections.map((s) => s.section_id);
+export const projectIds = (projects: ListedProject[]) => idsOf('project_id', projects);
+export const sectionIds = (sections: { section_id: number }[]) => idsOf('section_id', sections);
 
 /** U1 (A1a, A1b; America/Denver), U2 and U3, projects, sections and shares as them, and what is stored, for one app. */
 export function projectFixtures(ctx: Fixtures) {
-  /** U1 with A1a and A1b; U2 with A2; U3 with A3. */
-  const fixture = (): Promise<Fixture> => ctx.threeUsers('America/Denver');
+  const { fixture, share, ownedCount, updatedAt, sharesOf, expectKnowledgeAudit, pause } = knowledgeFixtures(ctx, 'project', 'projects', 'project_id', 'America/Denver');
 
   const createProject = async (agent: TestAgent, body: Record<string, unknown> = {}): Promise<number> => (await ctx.newProject(agent, body)).project_id;
 
   const createSection = async (agent: TestAgent, projectId: number, body: Record<string, unknown>): Promise<number> =>
     (await ctx.newSection(agent, projectId, body)).section_id;
 
-  const share = async (owner: TestAgent, to: TestAgent, projectId: number, level: number): Promise<number> =>
-    (await ctx.share(owner, 'project', projectId, to.userName, level)).share_id;
-
-  async function projectCount(agent: TestAgent): Promise<number> {
-    const [row] = await ctx.db.query(`SELECT count(*)::int AS n FROM projects WHERE user_id = $1`, [agent.userId]);
-    return row.n as number;
-  }
-
   async function sectionCount(projectId: number): Promise<number> {
     const [row] = await ctx.db.query(`SELECT count(*)::int AS n FROM project_sections WHERE project_id = $1`, [projectId]);
     return row.n as number;
-  }
-
-  async function projectUpdatedAt(projectId: number): Promise<number> {
-    const [row] = await ctx.db.query(`SELECT updated_at FROM projects WHERE project_id = $1`, [projectId]);
-    return (row.updated_at as Date).getTime();
   }
 
   /** Everything stored about a project: header, sections and the shares of it. */
@@ -93,34 +63,24 @@ export function projectFixtures(ctx: Fixtures) {
           WHERE project_id = $1 ORDER BY section_id`,
         [projectId],
       ),
-      shares: await ctx.db.query(
-        `SELECT share_id, shared_by_user_id, shared_to_user_id, permission_level, updated_at FROM shared_objects
-          WHERE project_id = $1 ORDER BY share_id`,
-        [projectId],
-      ),
+      shares: await sharesOf(projectId),
     };
   }
 
   /** Sections whose parent is not a section of the same project (must never exist). */
-  async function orphanSections(): Promise<number> {
-    const [row] = await ctx.db.query(`
-      SELECT count(*)::int AS n FROM project_sections c
-       WHERE c.parent_id <> 0
-         AND NOT EXISTS (SELECT 1 FROM project_sections p WHERE p.section_id = c.parent_id AND p.project_id = c.project_id)`);
-    return row.n as number;
-  }
+  const orphanSections = async (): Promise<number> => (await strayRows(ctx, { n: strayChildrenSql('project_sections', 'section_id', 'project_id') })).n;
 
-  /**
-   * The one audit event of a request: in the owner's tenant, by the acting agent;
-   * a sharee's user is named as meta.acting_user_id.
-   */
-  async function expectKnowledgeAudit(rid: string, eventType: string, acting: TestAgent, owner: TestAgent, meta: Record<string, unknown>): Promise<void> {
-    const rows = await ctx.db.query(`SELECT event_type, agent_id, user_id, meta FROM audit_events WHERE request_id = $1 ORDER BY seq`, [rid]);
-    const expectedMeta = acting.userId === owner.userId ? meta : { ...meta, acting_user_id: acting.userId };
-    expect(rows).toEqual([{ event_type: eventType, agent_id: acting.agentId, user_id: owner.userId, meta: expectedMeta }]);
-  }
-
-  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-  return { fixture, createProject, createSection, share, projectCount, sectionCount, projectUpdatedAt, snapshot, orphanSections, expectKnowledgeAudit, pause };
+  return {
+    fixture,
+    createProject,
+    createSection,
+    share,
+    projectCount: ownedCount,
+    sectionCount,
+    projectUpdatedAt: (projectId: number) => updatedAt(projectId),
+    snapshot,
+    orphanSections,
+    expectKnowledgeAudit,
+    pause,
+  };
 }

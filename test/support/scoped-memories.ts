@@ -1,5 +1,6 @@
 import type { Response } from 'supertest';
 import { Fixtures } from './fixtures';
+import { keyOf } from './mcp-client';
 import { expectProblem } from './problems';
 import { TestAgent } from './test-app';
 
@@ -47,7 +48,8 @@ export interface MemoryBody {
   [extra: string]: unknown;
 }
 
-export interface AuditRow {
+/** The MemoryScope columns of an audit event, as audit_events stores them. */
+export interface ScopedAuditRow {
   user_id: string | null;
   agent_id: string | null;
   request_id: string | null;
@@ -60,6 +62,13 @@ export interface AuditRow {
   memory_ids: string[] | null;
   grant_id: string | null;
   reason_code: string | null;
+}
+
+/** SQL: the select list of a ScopedAuditRow (from audit_events). */
+export const SCOPED_AUDIT_COLUMNS = `user_id, agent_id, request_id, event_type, subject, scope, domain, purpose, purpose_class,
+              memory_ids::text[] AS memory_ids, grant_id, reason_code`;
+
+export interface AuditRow extends ScopedAuditRow {
   meta: Record<string, unknown> | null;
 }
 
@@ -77,7 +86,7 @@ export interface ListedMemory {
   expired: boolean;
 }
 
-export const key = (agent: TestAgent) => ({ 'X-Api-Key': agent.apiKey });
+export const key = keyOf;
 
 export function memoryBody(overrides: MemoryBody = {}): MemoryBody {
   return {
@@ -153,9 +162,7 @@ export function memoryRequests(ctx: Fixtures) {
 
   const audits = (where: string, params: unknown[]): Promise<AuditRow[]> =>
     ctx.db.query(
-      `SELECT user_id, agent_id, request_id, event_type, subject, scope, domain, purpose, purpose_class,
-              memory_ids::text[] AS memory_ids, grant_id, reason_code, meta
-         FROM audit_events WHERE ${where} ORDER BY seq`,
+      `SELECT ${SCOPED_AUDIT_COLUMNS}, meta FROM audit_events WHERE ${where} ORDER BY seq`,
       params,
     );
 

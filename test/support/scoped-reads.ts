@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import type { Response } from 'supertest';
-import { Fixtures } from './fixtures';
+import { FixtureOptions, Fixtures, perBlock, useFixtures } from './fixtures';
 import { expectProblem } from './problems';
-import { TestAgent } from './test-app';
+import { SCOPE_MESSAGE, SCOPED_AUDIT_COLUMNS, ScopedAuditRow, Scope } from './scoped-memories';
+import { TestAgent, uniqueName } from './test-app';
 
 /*
  * Shared by the scoped-reads-*.e2e-spec files (MemoryScope v1 scoped reads, issue 3,
@@ -12,8 +13,8 @@ import { TestAgent } from './test-app';
  * and the harness of requests and SQL each file's app gets.
  */
 
-export const SCOPES = ['preferences', 'constraints', 'communication', 'accessibility', 'schedule', 'attention'] as const;
-export type Scope = (typeof SCOPES)[number];
+export { GRANT_KEYS, SCOPES } from './scoped-memories';
+export type { Scope } from './scoped-memories';
 export const CLASSES = [
   'content_generation',
   'recommendation',
@@ -54,21 +55,8 @@ export const KEY_VALUE_SUMMARY: Record<Scope, string> = {
   attention: 'Attention settings: 1 preferences',
 };
 
-export const SCOPE_RULE = 'scope must be one of preferences, constraints, communication, accessibility, schedule, attention';
+export const SCOPE_RULE = SCOPE_MESSAGE;
 export const RESULT_KEYS = ['confidence', 'expires_at', 'revocation_token', 'summary_struct', 'summary_text'];
-export const GRANT_KEYS = [
-  'agent_id',
-  'created_at',
-  'domain',
-  'expires_at',
-  'id',
-  'max_age_days',
-  'purpose',
-  'purpose_class',
-  'revoked_at',
-  'scope',
-  'user_id',
-];
 export const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 export const HOUR = 3_600_000;
 
@@ -77,20 +65,8 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 export const sorted = (ids: string[]) => [...ids].sort();
 export const isAllowed = (scope: Scope, purposeClass: PurposeClass) => MATRIX[scope].includes(purposeClass);
 
-export interface AuditRow {
+export interface AuditRow extends ScopedAuditRow {
   seq: string;
-  event_type: string;
-  user_id: string | null;
-  agent_id: string | null;
-  request_id: string | null;
-  subject: string | null;
-  scope: string | null;
-  domain: string | null;
-  purpose: string | null;
-  purpose_class: string | null;
-  memory_ids: string[] | null;
-  grant_id: string | null;
-  reason_code: string | null;
 }
 
 export interface GrantRow {
@@ -212,18 +188,14 @@ export function harness(ctx: Fixtures) {
     const rid = res.headers['x-request-id'];
     expect(typeof rid).toBe('string');
     return ctx.db.query(
-      `SELECT seq::text AS seq, event_type, user_id, agent_id, request_id, subject, scope, domain, purpose,
-              purpose_class, memory_ids::text[] AS memory_ids, grant_id, reason_code
-         FROM audit_events WHERE request_id = $1 ORDER BY seq`,
+      `SELECT seq::text AS seq, ${SCOPED_AUDIT_COLUMNS} FROM audit_events WHERE request_id = $1 ORDER BY seq`,
       [rid],
     );
   }
 
   async function auditByGrant(grantId: string): Promise<AuditRow[]> {
     return ctx.db.query(
-      `SELECT seq::text AS seq, event_type, user_id, agent_id, request_id, subject, scope, domain, purpose,
-              purpose_class, memory_ids::text[] AS memory_ids, grant_id, reason_code
-         FROM audit_events WHERE grant_id = $1 ORDER BY seq`,
+      `SELECT seq::text AS seq, ${SCOPED_AUDIT_COLUMNS} FROM audit_events WHERE grant_id = $1 ORDER BY seq`,
       [grantId],
     );
   }
@@ -250,4 +222,16 @@ export function harness(ctx: Fixtures) {
   }
 
   return { api, store, storeSeries, setAge, readOk, auditByRequest, auditByGrant, grantByToken, grantCount, auditCount };
+}
+
+/**
+ * The preamble of every scoped-reads file: the app (started with `options`), its
+ * harness, and one user of the describe block's own (`agent`, filled in by a
+ * beforeAll); `api()` requests as that user, `subject()` is a fresh subject.
+ */
+export function useScopedReads(options: FixtureOptions = {}) {
+  const ctx = useFixtures(options);
+  const h = harness(ctx);
+  const agent = perBlock(() => ctx.newUser());
+  return { ctx, h, agent, api: () => h.api(agent), subject: () => uniqueName('subj') };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { agentRequests } from './agent-requests';
+import { ISO_UTC } from './problems';
 import { TestAgent, TestApp } from './test-app';
 
 /*
@@ -28,7 +29,7 @@ export const unknownReader = (name: string) => `readers: your user has no agent 
 export const BLOB_OVERHEAD = 30;
 export const NONCE = { start: 2, end: 14 };
 export const MAX_VALUE_BYTES = 65536;
-export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+export { ISO_UTC };
 export const META_FIELDS = ['created_at', 'key', 'readers', 'updated_at', 'write_only'];
 
 export interface AuditEvent {

@@ -56,7 +56,7 @@ export function toAppError(err: unknown): { error: AppError; internal: boolean }
     const code = CODE_BY_STATUS[status];
     if (code) return { error: new AppError(status, code, messageOf(err)), internal: false };
   }
-  // TypeORM wraps the driver's error; statements sent straight to the pool (Sql) raise pg's own.
+  // TypeORM wraps the driver's error; statements sent straight to the pool raise pg's own.
   if (err instanceof QueryFailedError || err instanceof DatabaseError) {
     const mapped = fromDatabaseError(err instanceof QueryFailedError ? (err.driverError as PgError) : err);
     if (mapped) return { error: mapped, internal: false };

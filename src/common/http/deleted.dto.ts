@@ -19,3 +19,8 @@ export class DeletedWithSectionsDto extends DeletedDto {
   @ApiProperty({ type: 'integer', example: 7, description: 'Sections deleted with it' })
   sections_deleted: number;
 }
+
+export class DeletedKeyDto {
+  @ApiProperty({ example: 'github_token', description: 'Key of the deleted secret' })
+  deleted: string;
+}

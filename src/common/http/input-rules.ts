@@ -58,41 +58,29 @@ function patternOf(constraints: unknown[]): string | undefined {
   return undefined;
 }
 
+type Bound = 'minimum' | 'maximum' | 'minLength' | 'maxLength' | 'minItems' | 'maxItems';
+
+/** The bounds, by rule: of several rules on one field, the tightest holds. */
+const LOWER_BOUNDS: Record<string, Bound> = { [MIN]: 'minimum', [MIN_LENGTH]: 'minLength', [ARRAY_MIN_SIZE]: 'minItems' };
+const UPPER_BOUNDS: Record<string, Bound> = { [MAX]: 'maximum', [MAX_LENGTH]: 'maxLength', [ARRAY_MAX_SIZE]: 'maxItems' };
+
 function addRule(rule: InputRule, name: string, constraints: unknown[]): void {
   const [first] = constraints;
-  switch (name) {
-    case IS_INT:
-      rule.integer = true;
-      break;
-    case MIN:
-      rule.minimum = Math.max(first as number, rule.minimum ?? -Infinity);
-      break;
-    case MAX:
-      rule.maximum = Math.min(first as number, rule.maximum ?? Infinity);
-      break;
-    case MIN_LENGTH:
-      rule.minLength = Math.max(first as number, rule.minLength ?? 0);
-      break;
-    case MAX_LENGTH:
-      rule.maxLength = Math.min(first as number, rule.maxLength ?? Infinity);
-      break;
-    case MATCHES: {
-      const pattern = patternOf(constraints);
-      if (pattern !== undefined) (rule.patterns ??= []).push(pattern);
-      break;
-    }
-    case IS_IN:
-      rule.enum = rule.enum ? rule.enum.filter((v) => (first as unknown[]).includes(v)) : [...(first as unknown[])];
-      break;
-    case IS_UUID:
-      rule.format = 'uuid';
-      break;
-    case ARRAY_MIN_SIZE:
-      rule.minItems = Math.max(first as number, rule.minItems ?? 0);
-      break;
-    case ARRAY_MAX_SIZE:
-      rule.maxItems = Math.min(first as number, rule.maxItems ?? Infinity);
-      break;
+  if (LOWER_BOUNDS[name]) {
+    const bound = LOWER_BOUNDS[name];
+    rule[bound] = Math.max(first as number, rule[bound] ?? -Infinity);
+  } else if (UPPER_BOUNDS[name]) {
+    const bound = UPPER_BOUNDS[name];
+    rule[bound] = Math.min(first as number, rule[bound] ?? Infinity);
+  } else if (name === IS_INT) {
+    rule.integer = true;
+  } else if (name === MATCHES) {
+    const pattern = patternOf(constraints);
+    if (pattern !== undefined) (rule.patterns ??= []).push(pattern);
+  } else if (name === IS_IN) {
+    rule.enum = rule.enum ? rule.enum.filter((v) => (first as unknown[]).includes(v)) : [...(first as unknown[])];
+  } else if (name === IS_UUID) {
+    rule.format = 'uuid';
   }
 }
 
@@ -178,37 +166,5 @@ export function applyInputRules(properties: Record<string, JsonSchema> | undefin
   if (!properties) return;
   for (const [name, rule] of inputRulesOf(dto)) {
     if (properties[name]) applyInputRule(properties[name], rule);
-  }
-}
-
-// --- numeric rules only (the OpenAPI document's integer bounds) --------------------------------
-
-/** What class-validator enforces on a number field: integer or not, and its bounds. */
-export interface NumericRule {
-  integer: boolean;
-  minimum?: number;
-  maximum?: number;
-}
-
-/** The numeric rules (IsInt, Min, Max) of a DTO's fields. */
-export function numericRulesOf(dto: Dto): Map<string, NumericRule> {
-  const rules = new Map<string, NumericRule>();
-  for (const [name, rule] of inputRulesOf(dto)) {
-    if (!rule.integer && rule.minimum === undefined && rule.maximum === undefined) continue;
-    rules.set(name, { integer: rule.integer ?? false, minimum: rule.minimum, maximum: rule.maximum });
-  }
-  return rules;
-}
-
-/** Writes a numeric rule into a property's JSON Schema (the non-null branches of a nullable `anyOf`). */
-export function applyNumericRule(schema: JsonSchema, rule: NumericRule): void {
-  applyInputRule(schema, { integer: rule.integer, minimum: rule.minimum, maximum: rule.maximum });
-}
-
-/** Applies a DTO's numeric rules to the properties of its JSON Schema. */
-export function applyNumericRules(properties: Record<string, JsonSchema> | undefined, dto: Dto): void {
-  if (!properties) return;
-  for (const [name, rule] of numericRulesOf(dto)) {
-    if (properties[name]) applyNumericRule(properties[name], rule);
   }
 }
