@@ -7,6 +7,7 @@ import { UserKnowledge1795323600000 } from './1795323600000-UserKnowledge';
 import { ProjectListVersion1795327200000 } from './1795327200000-ProjectListVersion';
 import { DropProjectListVersion1795330800000 } from './1795330800000-DropProjectListVersion';
 import { SecretsAndAuditChain1795334400000 } from './1795334400000-SecretsAndAuditChain';
+import { Images1795338000000 } from './1795338000000-Images';
 
 /** Every migration, oldest first. Class references (no globs) work the same in ts-jest and dist/. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   ProjectListVersion1795327200000,
   DropProjectListVersion1795330800000,
   SecretsAndAuditChain1795334400000,
+  Images1795338000000,
 ];

@@ -11,6 +11,7 @@ import { RequestValidationPipe } from './common/http/validation';
 import { ConfigModule } from './config/config.module';
 import { ContextModule } from './context/context.module';
 import { DocumentsModule } from './documents/documents.module';
+import { ImagingModule } from './imaging/imaging.module';
 import { KnowledgeModule } from './knowledge/knowledge.module';
 import { DatabaseModule } from './database/database.module';
 import { IdentityApiModule, IdentityModule } from './identity/identity.module';
@@ -55,6 +56,7 @@ export class AppModule {
         ContextModule,
         KnowledgeModule,
         DocumentsModule,
+        ImagingModule,
         SecretsModule.forRoot(config.secretKeyRing),
         AuditLogModule.forRoot({ background: true }),
       ],

@@ -7,6 +7,7 @@ import { AppModule, type ResolvedConfig } from './app.module';
 
 export type { ResolvedConfig } from './app.module';
 import { jsonBodyParser } from './common/http/json-body';
+import { imageUploadBodyLimit } from './imaging/image-bytes';
 import { createRootLogger, requestLogger } from './common/http/logging';
 import { NestLogger } from './common/http/nest-logger';
 import { sendProblem } from './common/http/problem-response';
@@ -53,7 +54,9 @@ export async function createApp(config: ResolvedConfig, options: CreateAppOption
       maxAge: 600,
     });
   }
-  app.use(...jsonBodyParser());
+  // An image upload (REST, or the MCP upload_image tool) carries up to IMAGE_MAX_BYTES as base64.
+  const uploadLimit = imageUploadBodyLimit(config.imageMaxBytes);
+  app.use(...jsonBodyParser({ 'POST /images': uploadLimit, 'POST /mcp': uploadLimit }));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => sendProblem(req, res, err));
 
   const document = buildOpenApi(app, config.publicBaseUrl);

@@ -24,6 +24,8 @@ import { TestAgent, uniqueName } from './support/test-app';
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** Ids of the objects the fixture made, by name. */
+/** A 1×1 PNG. */
+const ONE_PIXEL_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 type Fx = Record<string, Json>;
 type Val<T> = T | ((fx: Fx) => T);
 
@@ -174,6 +176,14 @@ const TABLE: Row[] = [
   ['export_subject', (f) => ({ user_id: f.subject }), 'get', (f) => `/memory/export?user_id=${f.subject}`, undefined, { volatile: ['exported_at'] }],
   ['erase_subject', (f) => ({ user_id: f.eraseSubjects[0] }), 'delete', (f) => `/memory?user_id=${f.eraseSubjects[1]}`],
 
+  // --- images (all kept, so that cleanup_images and POST /images/cleanup both find nothing to delete) ---
+  ['upload_image', { data_base64: ONE_PIXEL_PNG, keep: true }, 'post', '/images', { data_base64: ONE_PIXEL_PNG, keep: true }, { separate: true, volatile: ['url', 'filename'] }],
+  ['list_images', { limit: 50 }, 'get', '/images?limit=50', undefined, { volatile: ['url'] }],
+  ['get_image', (f) => ({ image_id: f.image }), 'get', (f) => `/images/${f.image}`, undefined, { volatile: ['url'] }],
+  ['update_image', (f) => ({ image_id: f.image, keep: true }), 'patch', (f) => `/images/${f.image}`, { keep: true }, { volatile: ['url'] }],
+  ['delete_image', (f) => ({ image_id: f.imageDel[0], force: true }), 'delete', (f) => `/images/${f.imageDel[1]}?force=true`, undefined, { noContent: (f) => ({ deleted: f.imageDel[0] }) }],
+  ['cleanup_images', {}, 'post', '/images/cleanup', undefined, { status: 200 }],
+
   // --- audit ----------------------------------------------------------------------------------
   ['query_audit', { limit: 50 }, 'get', '/audit?limit=50'],
   ['query_audit', { event_type: 'PROJECT_CREATE', limit: 2 }, 'get', '/audit?event_type=PROJECT_CREATE&limit=2'],
@@ -293,6 +303,10 @@ beforeAll(async () => {
   await ctx.newSecret(me, fx.secret, 'v1');
   fx.secretDel = [`${fx.secret}-del-mcp`, `${fx.secret}-del-rest`];
   for (const key of fx.secretDel) await ctx.newSecret(me, key, 'x');
+
+  const image = async () => (await ctx.as(me, 'post', '/images', { data_base64: ONE_PIXEL_PNG, keep: true }).expect(201)).body.image_id as string;
+  fx.image = await image();
+  fx.imageDel = await pair(image);
 
   fx.subject = uniqueName('subject').replace(/-/g, '_');
   fx.memoryBody = { user_id: fx.subject, scope: 'preferences', source: 'explicit_user_input', ttl_days: 30, value_json: { likes: ['tea'], dislikes: ['milk'] } };

@@ -31,6 +31,8 @@ import { TestAgent, uniqueName } from './support/test-app';
  */
 
 const MISSING_INT = 2_147_483_647;
+/** A 1×1 PNG. */
+const ONE_PIXEL_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 const MARK = `u1-only-${randomBytes(6).toString('hex')}`;
 
 /** Ids and names of one tenant's objects. */
@@ -55,6 +57,7 @@ interface Ids {
   agentMemory: number;
   alwaysLoad: number;
   preference: number;
+  image: string;
 }
 
 /** U1's objects (`a`), U2's own containers (`b`), for one request. */
@@ -109,6 +112,7 @@ const NOT_FOUND = {
   grant: { notFound: 'Grant not found' },
   node: { notFound: 'Node not found' },
   preference: { notFound: 'Preference not found' },
+  image: { notFound: 'Image not found' },
 } satisfies Record<string, Expectation>;
 
 /** The third user, recipient of U1's share (its name is set before the rows run). */
@@ -132,6 +136,7 @@ const EXCLUDED_ROUTES: Record<string, string> = {
   'DELETE /admin/agents/{agent}/keys/{keyId}': 'operator-only (admin token)',
   'GET /doc/projects/{id}': 'public signed link: no caller, the HMAC signature is the access (documents.e2e-spec: a foreign or altered link is a 403 page)',
   'GET /doc/wikis/{id}': 'public signed link (as GET /doc/projects/{id})',
+  'GET /img/{id}': 'public signed link (as GET /doc/projects/{id}; images.e2e-spec: a foreign or altered link is a 403)',
 };
 
 /** Arguments of every tool that name no object. */
@@ -286,6 +291,10 @@ const REST_ROWS: RestRow[] = [
   },
 
   // Secrets: a key is a name in the caller's own vault.
+  { op: 'GET /images/{id}', foreign: ['id'], request: ({ a }) => ({ path: `/images/${a.image}` }), expect: NOT_FOUND.image },
+  { op: 'GET /images/{id}/content', foreign: ['id'], request: ({ a }) => ({ path: `/images/${a.image}/content` }), expect: NOT_FOUND.image },
+  { op: 'PATCH /images/{id}', foreign: ['id'], request: ({ a }) => ({ path: `/images/${a.image}`, body: { keep: true } }), expect: NOT_FOUND.image },
+  { op: 'DELETE /images/{id}', foreign: ['id'], request: ({ a }) => ({ path: `/images/${a.image}?force=true` }), expect: NOT_FOUND.image },
   { op: 'GET /secrets/{key}', foreign: ['key'], request: ({ a }) => ({ path: `/secrets/${a.secret}` }), expect: NOT_FOUND.secret },
   { op: 'DELETE /secrets/{key}', foreign: ['key'], request: ({ a }) => ({ path: `/secrets/${a.secret}` }), expect: NOT_FOUND.secret },
   {
@@ -485,6 +494,9 @@ const TOOL_ROWS: ToolRow[] = [
   },
 
   // Secrets.
+  { tool: 'get_image', foreign: ['image_id'], args: ({ a }) => ({ image_id: a.image }), expect: NOT_FOUND.image },
+  { tool: 'update_image', foreign: ['image_id'], args: ({ a }) => ({ image_id: a.image, keep: true }), expect: NOT_FOUND.image },
+  { tool: 'delete_image', foreign: ['image_id'], args: ({ a }) => ({ image_id: a.image, force: true }), expect: NOT_FOUND.image },
   { tool: 'get_secret', foreign: ['key'], args: ({ a }) => ({ key: a.secret }), expect: NOT_FOUND.secret },
   { tool: 'delete_secret', foreign: ['key'], args: ({ a }) => ({ key: a.secret }), expect: NOT_FOUND.secret },
   { tool: 'set_secret', foreign: ['key'], args: ({ a }) => ({ key: a.secret, value: 'U2 value' }), expect: { own: 200 }, cleanup: ({ a }) => ({ path: `/secrets/${a.secret}` }) },
@@ -558,6 +570,7 @@ function missingIds(): Ids {
     agentMemory: MISSING_INT,
     alwaysLoad: MISSING_INT,
     preference: MISSING_INT,
+    image: randomUUID(),
   };
 }
 
@@ -624,8 +637,9 @@ describe('tenant isolation: U2 naming any object of U1 gets 404 (REST and MCP), 
       const agentMemory = (await ctx.newAgentMemory(agent, { title: `Memory ${mark}`, description: mark })).pkid;
       const alwaysLoad = (await ctx.newAlwaysLoad(agent, { title: `Always ${mark}`, description: mark })).pkid;
       const preference = (await ctx.newPreference(agent, { title: `Preference ${mark}`, description: mark })).pkid;
+      const image = (await ctx.as(agent, 'post', '/images', { data_base64: ONE_PIXEL_PNG }).expect(201)).body.image_id as string;
       const ids = { project, section, wiki, wikiSection, tag, category, hint, nudge, share, session, handoff, secret, memory, subject, token, grant };
-      return { agent: agent.agentName, ...ids, agentMemory, alwaysLoad, preference };
+      return { agent: agent.agentName, ...ids, agentMemory, alwaysLoad, preference, image };
     }
 
     // U1's objects carry MARK in their content (never in a name, key or subject, which answers may echo).
@@ -647,7 +661,7 @@ describe('tenant isolation: U2 naming any object of U1 gets 404 (REST and MCP), 
 
   it('the snapshot of U1 holds one of everything U1 made (so "unchanged" means something)', () => {
     const state = baseline as Record<string, unknown[]>;
-    const one = ['projects', 'project_sections', 'wikis', 'wiki_sections', 'wiki_section_tags', 'nudges', 'shared_objects', 'sessions', 'handoffs', 'secrets'];
+    const one = ['projects', 'project_sections', 'wikis', 'wiki_sections', 'wiki_section_tags', 'nudges', 'shared_objects', 'sessions', 'handoffs', 'secrets', 'images'];
     const sizes = Object.fromEntries([...one, 'hints', 'scoped_memories', 'read_grants', 'agent_memories', 'always_load', 'preferences', 'agents'].map((t) => [t, state[t]?.length]));
     expect(sizes).toEqual({ ...Object.fromEntries(one.map((t) => [t, 1])), hints: 2, scoped_memories: 1, read_grants: 1, agent_memories: 1, always_load: 1, preferences: 1, agents: 2 });
     expect(JSON.stringify(state)).toContain(MARK);

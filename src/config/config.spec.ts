@@ -90,6 +90,8 @@ describe('loadConfig', () => {
         SECRETS_KEY_FILE: '/keys/secrets.key',
         AUDIT_RETENTION_DAYS: '30',
         AUDIT_SEAL_INTERVAL_MS: '250',
+        IMAGE_MAX_BYTES: '2048',
+        MCP_IMAGE_MAX_BYTES: '0',
       });
       expect(config).toEqual({
         port: 9001,
@@ -112,7 +114,15 @@ describe('loadConfig', () => {
         secretsKeyFile: '/keys/secrets.key',
         auditRetentionDays: 30,
         auditSealIntervalMs: 250,
+        imageMaxBytes: 2048,
+        mcpImageMaxBytes: 0,
       });
+    });
+
+    it('defaults the image limits to 10 MB (upload) and 1 MB (MCP image content); refuses values out of range', () => {
+      expect(loadConfig({})).toMatchObject({ imageMaxBytes: 10 * 1024 * 1024, mcpImageMaxBytes: 1024 * 1024 });
+      expect(() => loadConfig({ IMAGE_MAX_BYTES: '1023' })).toThrow(/IMAGE_MAX_BYTES must be between 1024 and 52428800/);
+      expect(() => loadConfig({ MCP_IMAGE_MAX_BYTES: '-1' })).toThrow(/MCP_IMAGE_MAX_BYTES/);
     });
 
     it('defaults the audit retention to 365 days and sealing to every second; refuses values out of range', () => {

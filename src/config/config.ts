@@ -64,6 +64,8 @@ const envSchema = z.object({
   SECRETS_KEY_FILE: z.string().min(1).optional(),
   AUDIT_RETENTION_DAYS: intBetween(1, 36500).default(365),
   AUDIT_SEAL_INTERVAL_MS: intBetween(100, 60_000).default(1000),
+  IMAGE_MAX_BYTES: intBetween(1024, 50 * 1024 * 1024).default(10 * 1024 * 1024),
+  MCP_IMAGE_MAX_BYTES: intBetween(0, 50 * 1024 * 1024).default(1024 * 1024),
 });
 
 /** The variables the service reads (the bench and test launchers clear the others' inherited values). */
@@ -102,6 +104,10 @@ const configSchema = envSchema.transform((e) => ({
   auditRetentionDays: e.AUDIT_RETENTION_DAYS,
   /** How often the audit sealer links newly committed events into the hash chains. */
   auditSealIntervalMs: e.AUDIT_SEAL_INTERVAL_MS,
+  /** The largest image accepted (upload, fetch or generation), in bytes. */
+  imageMaxBytes: e.IMAGE_MAX_BYTES,
+  /** Images up to this size also go back to MCP clients as image content (0: never). */
+  mcpImageMaxBytes: e.MCP_IMAGE_MAX_BYTES,
 }));
 
 export type AppConfig = z.output<typeof configSchema>;

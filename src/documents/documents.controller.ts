@@ -6,7 +6,7 @@ import { CurrentCaller, Public } from '../common/auth/access.decorators';
 import { ApiProblem } from '../common/http/problem.dto';
 import { ApiIdParam } from '../common/http/params.dto';
 import { ParseId, rowIdOf } from '../common/http/validation';
-import { DocumentKind } from '../common/doc-links';
+import { DocumentKind } from '../common/signed-links';
 import { DocumentsService } from './documents.service';
 import { escapeHtml } from './render-text';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { DocumentKind } from '../common/doc-links';
+import type { DocumentKind } from '../common/signed-links';
 import { OBJECTS } from '../knowledge/object-access.repository';
 import { SECTION_TAGS } from '../knowledge/wikis.repository';
 import type { DocumentSection } from './render-document';

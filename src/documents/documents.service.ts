@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { AppError } from '../common/errors/app-error';
 import { ObjectAccess } from '../knowledge/object-access';
 import { OBJECTS } from '../knowledge/object-access.repository';
-import { DocLinks, DocumentKind } from '../common/doc-links';
+import { SignedLinks, DocumentKind } from '../common/signed-links';
 import { DocumentsRepository } from './documents.repository';
 import { renderDocument } from './render-document';
 
@@ -15,7 +15,7 @@ export class DocumentsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly documents: DocumentsRepository,
     private readonly access: ObjectAccess,
-    private readonly links: DocLinks,
+    private readonly links: SignedLinks,
   ) {}
 
   /** The document of an object the user may read (404 otherwise). */

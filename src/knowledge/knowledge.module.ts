@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { DocLinks } from '../common/doc-links';
+import { SignedLinks } from '../common/signed-links';
 import { HintTools } from './hint.tools';
 import { HintsController } from './hints.controller';
 import { HintsRepository } from './hints.repository';
@@ -41,7 +41,7 @@ import { WikisService } from './wikis.service';
     NudgeTools,
   ],
   providers: [
-    DocLinks,
+    SignedLinks,
     ObjectAccess,
     ObjectAccessRepository,
     KnowledgeAudit,
@@ -60,6 +60,6 @@ import { WikisService } from './wikis.service';
     SharingRepository,
     SharingService,
   ],
-  exports: [ObjectAccess, DocLinks],
+  exports: [ObjectAccess, SignedLinks],
 })
 export class KnowledgeModule {}

@@ -6,7 +6,7 @@ import { AgentCall, Caller } from '../common/auth/actor';
 import { AppError } from '../common/errors/app-error';
 import { PageQuery } from '../common/http/paging';
 import { JsonText } from '../common/http/json-text';
-import { DocLinks } from '../common/doc-links';
+import { SignedLinks } from '../common/signed-links';
 import { KnowledgeAudit } from './knowledge-audit';
 import { ObjectAccess } from './object-access';
 import { CreateProjectDto, UpdateProjectDto } from './projects.dto';
@@ -48,7 +48,7 @@ export class ProjectsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly access: ObjectAccess,
     private readonly audit: KnowledgeAudit,
-    private readonly links: DocLinks,
+    private readonly links: SignedLinks,
     private readonly projects: ProjectsRepository,
     private readonly trees: SectionTreesRepository,
   ) {}

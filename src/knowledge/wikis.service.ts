@@ -5,7 +5,7 @@ import { AgentCall, Caller } from '../common/auth/actor';
 import { AppError } from '../common/errors/app-error';
 import { PageQuery } from '../common/http/paging';
 import { ObjectAccess } from './object-access';
-import { DocLinks } from '../common/doc-links';
+import { SignedLinks } from '../common/signed-links';
 import { KnowledgeAudit } from './knowledge-audit';
 import { NO_FIELDS } from './projects.service';
 import { CreateWikiDto, UpdateWikiDto } from './wikis.dto';
@@ -21,7 +21,7 @@ export class WikisService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly access: ObjectAccess,
     private readonly audit: KnowledgeAudit,
-    private readonly links: DocLinks,
+    private readonly links: SignedLinks,
     private readonly wikis: WikisRepository,
     private readonly trees: SectionTreesRepository,
   ) {}

@@ -9,9 +9,17 @@ import { JsonText } from '../common/http/json-text';
 import { requestIdOf } from '../common/http/request-id';
 import { ToolParams } from './tool-params';
 
+/** A tool's JSON result with an image the assistant should see, sent as MCP image content after the JSON. */
+export class WithImage {
+  constructor(
+    readonly body: Record<string, unknown>,
+    readonly image: { data: Buffer; mimeType: string } | null,
+  ) {}
+}
+
 export interface ToolResult {
   [key: string]: unknown;
-  content: { type: 'text'; text: string }[];
+  content: ({ type: 'text'; text: string } | { type: 'image'; data: string; mimeType: string })[];
   structuredContent?: Record<string, unknown>;
   isError?: boolean;
 }
@@ -68,6 +76,10 @@ export class McpToolRunner {
       const sent = sentArguments(ctx, body, tool);
       for (const raw of sent.length ? sent : [args]) refuseUnsafeJson(raw, lossyIntegers);
       const result = await handler(await params.parse(input), { caller, actor: agentActor(caller, requestId) });
+      if (result instanceof WithImage) {
+        const image = result.image && { type: 'image' as const, data: result.image.data.toString('base64'), mimeType: result.image.mimeType };
+        return { content: [{ type: 'text', text: JSON.stringify(result.body) }, ...(image ? [image] : [])], structuredContent: result.body };
+      }
       if (result instanceof JsonText) {
         const content: ToolResult['content'] = [{ type: 'text', text: result.json }];
         return result.textOnly ? { content } : { content, structuredContent: JSON.parse(result.json) as Record<string, unknown> };

@@ -48,6 +48,7 @@ const TAGS: [name: string, description: string][] = [
       'continue or revoke read grants, export or erase a subject.',
   ],
   ['secrets', 'Your user’s encrypted secrets (AES-256-GCM), with per-agent readers and write-only values.'],
+  ['images', 'Your user’s images: bytes stored in PostgreSQL, served by key or by signed, expiring links.'],
   ['audit', 'Your user’s audit trail, and the proof that it was not altered.'],
   ['admin', 'Operator API: users (tenants), their agents and agent keys. `Authorization: Bearer <MNEMO_ADMIN_TOKEN>`.'],
 ];

@@ -3,7 +3,7 @@ import type { Test } from 'supertest';
 import { expectProblem, ProblemExpectation } from './problems';
 import { TestAgent, TestApp } from './test-app';
 
-export type Method = 'get' | 'post' | 'put' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** A request a test sends: method, path and (for a write) the body. */
 export type Call = [method: Method, path: string, body?: unknown];

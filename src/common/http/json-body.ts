@@ -29,17 +29,22 @@ function hasBody(req: Request): boolean {
  * that JSON.parse rounded are noted for refuseUnsafeJson. A non-empty body of
  * any other type is a 415.
  */
-export function jsonBodyParser(): RequestHandler[] {
-  const parse = express.json({
-    limit: BODY_LIMIT,
-    // Not strict: a JSON string or number body is valid JSON and gets a 422 from validation, not a 400.
-    strict: false,
-    type: ['application/json', 'application/*+json'],
-    verify: (req: IncomingMessage, _res, raw: Buffer) => {
-      // latin1 keeps every ASCII byte where it is, which is all the digit scan needs.
-      rawFacts.set(req, { empty: raw.length === 0, lossyIntegers: lossyIntegerLiterals(raw.toString('latin1')) });
-    },
-  });
+export function jsonBodyParser(largeBodies: Record<string, number> = {}): RequestHandler[] {
+  const parser = (limit: string | number) =>
+    express.json({
+      limit,
+      // Not strict: a JSON string or number body is valid JSON and gets a 422 from validation, not a 400.
+      strict: false,
+      type: ['application/json', 'application/*+json'],
+      verify: (req: IncomingMessage, _res, raw: Buffer) => {
+        // latin1 keeps every ASCII byte where it is, which is all the digit scan needs.
+        rawFacts.set(req, { empty: raw.length === 0, lossyIntegers: lossyIntegerLiterals(raw.toString('latin1')) });
+      },
+    });
+  const general = parser(BODY_LIMIT);
+  // Routes that take more than BODY_LIMIT (an image upload), by "METHOD /path".
+  const large = new Map(Object.entries(largeBodies).map(([route, limit]) => [route, parser(limit)]));
+  const parse: RequestHandler = (req, res, next) => (large.get(`${req.method} ${req.path}`) ?? general)(req, res, next);
   const settle = (req: Request, _res: Response, next: NextFunction) => {
     const facts = rawFacts.get(req);
     if (!facts && hasBody(req)) return next(UNSUPPORTED_BODY);

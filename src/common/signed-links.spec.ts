@@ -1,5 +1,5 @@
 import type { AppConfig } from '../config/config';
-import { DocLinks } from './doc-links';
+import { SignedLinks } from './signed-links';
 
 const config = { docLinkSecret: 'x'.repeat(40), docLinkTtlHours: 24, publicBaseUrl: 'https://mnemo.example.com' } as AppConfig;
 const now = Date.parse('2026-11-22T03:04:05Z');
@@ -9,8 +9,8 @@ function parts(url: string) {
   return { path: u.pathname, exp: u.searchParams.get('exp') ?? '', sig: u.searchParams.get('sig') ?? '' };
 }
 
-describe('DocLinks', () => {
-  const links = new DocLinks(config);
+describe('SignedLinks', () => {
+  const links = new SignedLinks(config);
   const url = links.url('project', 12, 'owner-1', now);
   const { path, exp, sig } = parts(url);
 
@@ -34,8 +34,8 @@ describe('DocLinks', () => {
   });
 
   it('signs with the configured secret: another secret gives another signature', () => {
-    const other = new DocLinks({ ...config, docLinkSecret: 'y'.repeat(40) });
+    const other = new SignedLinks({ ...config, docLinkSecret: 'y'.repeat(40) });
     expect(parts(other.url('project', 12, 'owner-1', now)).sig).not.toBe(sig);
-    expect(() => new DocLinks({ ...config, docLinkSecret: undefined })).toThrow();
+    expect(() => new SignedLinks({ ...config, docLinkSecret: undefined })).toThrow();
   });
 });
