@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { crc32, deflateSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { useFixtures } from './support/fixtures';
+import { png as noisyPng } from './support/image-bytes';
 import { callTool, ok, toolError } from './support/mcp-client';
 
 /*
@@ -9,24 +9,6 @@ import { callTool, ok, toolError } from './support/mcp-client';
  * passes on /mcp, and a kept image is only deleted with force.
  */
 
-/** A PNG of random RGB pixels: it does not compress, so its size follows its area. */
-function noisyPng(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type), data])));
-    return Buffer.concat([length, Buffer.from(type), data, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 8; // bit depth
-  header[9] = 2; // RGB
-  const rows = Buffer.concat(Array.from({ length: height }, () => Buffer.concat([Buffer.from([0]), randomBytes(width * 3)])));
-  const signature = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
-  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 interface ImageObject {
   image_id: string;

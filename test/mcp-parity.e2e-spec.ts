@@ -1,6 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Method } from './support/agent-requests';
 import { useFixtures } from './support/fixtures';
+import { ONE_PIXEL_PNG } from './support/image-bytes';
 import { restAs, toolJson } from './support/mcp-client';
 import { TestAgent, uniqueName } from './support/test-app';
 
@@ -24,8 +25,6 @@ import { TestAgent, uniqueName } from './support/test-app';
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** Ids of the objects the fixture made, by name. */
-/** A 1×1 PNG. */
-const ONE_PIXEL_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 type Fx = Record<string, Json>;
 type Val<T> = T | ((fx: Fx) => T);
 

@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import type { Method } from './support/agent-requests';
 import { useFixtures } from './support/fixtures';
+import { ONE_PIXEL_PNG } from './support/image-bytes';
 import { toolJson } from './support/mcp-client';
 import { expectProblem } from './support/problems';
 import { TestAgent, uniqueName } from './support/test-app';
@@ -31,8 +32,6 @@ import { TestAgent, uniqueName } from './support/test-app';
  */
 
 const MISSING_INT = 2_147_483_647;
-/** A 1×1 PNG. */
-const ONE_PIXEL_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 const MARK = `u1-only-${randomBytes(6).toString('hex')}`;
 
 /** Ids and names of one tenant's objects. */
