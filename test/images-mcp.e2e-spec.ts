@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { useFixtures } from './support/fixtures';
-import { png as noisyPng } from './support/image-bytes';
+import { noisyPng } from './support/images';
 import { callTool, ok, toolError } from './support/mcp-client';
 
 /*

@@ -1,7 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Method } from './support/agent-requests';
 import { useFixtures } from './support/fixtures';
-import { ONE_PIXEL_PNG } from './support/image-bytes';
+import { ONE_PIXEL_PNG } from './support/images';
 import { restAs, toolJson } from './support/mcp-client';
 import { TestAgent, uniqueName } from './support/test-app';
 

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import type { Method } from './support/agent-requests';
 import { useFixtures } from './support/fixtures';
-import { ONE_PIXEL_PNG } from './support/image-bytes';
+import { ONE_PIXEL_PNG } from './support/images';
 import { toolJson } from './support/mcp-client';
 import { expectProblem } from './support/problems';
 import { TestAgent, uniqueName } from './support/test-app';

@@ -20,13 +20,19 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
 
 export const INTERNAL_ERROR_DETAIL = 'Internal server error';
 
+/** A body limit as people say it: "1 MB", or the bytes when it is not whole megabytes. */
+function limitText(limit: unknown): string {
+  if (typeof limit !== 'number') return '1 MB';
+  return limit % (1024 * 1024) === 0 ? `${limit / (1024 * 1024)} MB` : `${limit}-byte`;
+}
+
 /** Errors raised by Express' body parsers carry a `type` and a status. */
-function fromBodyParserError(err: { type?: unknown; status?: unknown }): AppError | undefined {
+function fromBodyParserError(err: { type?: unknown; status?: unknown; limit?: unknown }): AppError | undefined {
   switch (err.type) {
     case 'entity.parse.failed':
       return new AppError(400, 'malformed_json', 'Request body is not valid JSON');
     case 'entity.too.large':
-      return new AppError(413, 'payload_too_large', 'Request body exceeds the 1 MB limit');
+      return new AppError(413, 'payload_too_large', `Request body exceeds the ${limitText(err.limit)} limit`);
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new AppError(415, 'unsupported_media_type', 'Unsupported request body encoding');

@@ -4,7 +4,8 @@ import type { IncomingMessage } from 'node:http';
 import { AppError } from '../errors/app-error';
 import { lossyIntegerLiterals, noteLossyIntegers } from './json-guard';
 
-export const BODY_LIMIT = '1mb';
+/** The JSON body limit of every route but those given more (an image upload). */
+export const BODY_LIMIT = 1024 * 1024;
 
 /** What the raw text of a request's body showed, before JSON.parse lost it. */
 interface RawBodyFacts {
@@ -42,9 +43,11 @@ export function jsonBodyParser(largeBodies: Record<string, number> = {}): Reques
       },
     });
   const general = parser(BODY_LIMIT);
-  // Routes that take more than BODY_LIMIT (an image upload), by "METHOD /path".
-  const large = new Map(Object.entries(largeBodies).map(([route, limit]) => [route, parser(limit)]));
-  const parse: RequestHandler = (req, res, next) => (large.get(`${req.method} ${req.path}`) ?? general)(req, res, next);
+  // Routes that take more than BODY_LIMIT (an image upload), by "METHOD /path" as Express routes it
+  // (case-insensitive, a trailing slash ignored); never less than BODY_LIMIT.
+  const large = new Map(Object.entries(largeBodies).map(([route, limit]) => [route.toLowerCase(), parser(Math.max(limit, BODY_LIMIT))]));
+  const routeOf = (req: Request) => `${req.method} ${req.path.replace(/(.)\/+$/, '$1')}`.toLowerCase();
+  const parse: RequestHandler = (req, res, next) => (large.get(routeOf(req)) ?? general)(req, res, next);
   const settle = (req: Request, _res: Response, next: NextFunction) => {
     const facts = rawFacts.get(req);
     if (!facts && hasBody(req)) return next(UNSUPPORTED_BODY);
