@@ -1,7 +1,7 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { ApiParam } from '@nestjs/swagger';
 import { isUUID } from 'class-validator';
-import { NAME_PATTERN, NAME_RULE } from '../common/names';
+import { NAME_PARAM_PATTERN, NAME_PATTERN, NAME_RULE } from '../common/names';
 import { validationFailed } from '../common/http/validation';
 import { AgentsService } from './agents.service';
 import { UsersService } from './users.service';
@@ -41,4 +41,4 @@ export class ParseAgentRef implements PipeTransform<string, Promise<string>> {
 
 /** A path parameter read by ParseUserRef or ParseAgentRef (a UUID also matches the name pattern). */
 export const ApiIdOrNameParam = (name: string, description: string) =>
-  ApiParam({ name, description: `${description}: its id or its name`, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } });
+  ApiParam({ name, description: `${description}: its id or its name`, schema: { type: 'string', pattern: NAME_PARAM_PATTERN } });

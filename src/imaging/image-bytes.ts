@@ -27,9 +27,9 @@ export function sniffImage(bytes: Buffer): SniffedImage | null {
   }
 }
 
-/** File extension of a stored type, for the `filename` clients see. */
+/** File extension of a stored type (the type image-size names it by), for the `filename` clients see. */
 export function extensionOf(mimeType: string): string {
-  return mimeType === 'image/jpeg' ? 'jpg' : mimeType.slice('image/'.length);
+  return Object.entries(ACCEPTED).find(([, mime]) => mime === mimeType)![0];
 }
 
 /** The JSON body an upload of `maxBytes` needs: base64 grows by 4/3, plus room for the other fields. */

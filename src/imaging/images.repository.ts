@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { PageQuery } from '../common/http/paging';
+import { pageAndTotal, PageQuery } from '../common/http/paging';
 
 /** An image's metadata row, with the name of the agent that made it (null once that agent is gone). */
 export interface ImageRow {
@@ -76,21 +76,17 @@ export class ImagesRepository {
 
   /** The user's images, newest first; `keep` filters when given. */
   async page(em: EntityManager, userId: string, keep: boolean | undefined, page: PageQuery): Promise<[ImageRow[], number]> {
-    const filter = keep === undefined ? '' : 'AND i.keep = $4';
-    const params: unknown[] = [userId, page.limit, page.offset, ...(keep === undefined ? [] : [keep])];
+    // $2 is the keep filter (null: any), so the page and its count share one WHERE.
+    const where = `i.user_id = $1 AND ($2::boolean IS NULL OR i.keep = $2)`;
     const rows: (ImageRow & { total: number })[] = await em.query(
       `SELECT ${COLUMNS}, count(*) OVER ()::int AS total FROM ${FROM}
-        WHERE i.user_id = $1 ${filter}
-        ORDER BY i.created_at DESC, i.image_id DESC LIMIT $2 OFFSET $3`,
-      params,
+        WHERE ${where} ORDER BY i.created_at DESC, i.image_id DESC LIMIT $3 OFFSET $4`,
+      [userId, keep ?? null, page.limit, page.offset],
     );
-    if (rows.length > 0 || page.offset === 0) return [rows.map(({ total: _total, ...row }) => row), rows[0]?.total ?? 0];
-    // Past the end: the window count has no row to ride on.
-    const [{ n }]: { n: number }[] = await em.query(`SELECT count(*)::int AS n FROM images i WHERE i.user_id = $1 ${filter.replace('$4', '$2')}`, [
-      userId,
-      ...(keep === undefined ? [] : [keep]),
-    ]);
-    return [[], n];
+    return pageAndTotal(rows, async () => {
+      const [{ n }]: { n: number }[] = await em.query(`SELECT count(*)::int AS n FROM images i WHERE ${where}`, [userId, keep ?? null]);
+      return n;
+    });
   }
 
   /** The bytes and what to serve them as; undefined when the user has no such image. */

@@ -8,7 +8,6 @@ import { pageArgs } from '../mcp/tool-args';
 import { NO_PARAMS, toolParams } from '../mcp/tool-params';
 import { ImageListQueryDto, UpdateImageDto, UploadImageDto } from './images.dto';
 import { ImagesService } from './images.service';
-import type { ImageDto } from './images.dto';
 import type { AgentCall } from '../common/auth/actor';
 
 const ID_RULE = 'image_id must be a UUID';
@@ -83,7 +82,7 @@ export class ImagesTools {
     annotations: readTool,
   })
   get(@Payload() args: unknown, @Ctx() ctx: McpContext) {
-    return this.tools.run(ctx, args, P.id, (a, call) => this.withPicture(call, this.images.get(call.caller, a.image_id.toLowerCase())));
+    return this.tools.run(ctx, args, P.id, (a, call) => this.withPicture(call, a.image_id.toLowerCase()));
   }
 
   @Tool({
@@ -121,8 +120,8 @@ export class ImagesTools {
   }
 
   /** The image object, with the picture as image content when it is small enough to send. */
-  private async withPicture(call: AgentCall, image: Promise<ImageDto>): Promise<WithImage> {
-    const object = await image;
+  private async withPicture(call: AgentCall, imageId: string): Promise<WithImage> {
+    const object = await this.images.get(call.caller, imageId);
     const content = await this.images.contentForMcp(call.caller, object);
     return new WithImage({ ...object }, content && { data: content.data, mimeType: content.mimeType });
   }

@@ -31,7 +31,7 @@ function hasBody(req: Request): boolean {
  * any other type is a 415.
  */
 export function jsonBodyParser(largeBodies: Record<string, number> = {}): RequestHandler[] {
-  const parser = (limit: string | number) =>
+  const parser = (limit: number) =>
     express.json({
       limit,
       // Not strict: a JSON string or number body is valid JSON and gets a 422 from validation, not a 400.

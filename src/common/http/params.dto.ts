@@ -1,4 +1,5 @@
 import { ApiParam } from '@nestjs/swagger';
+import { NAME_PARAM_PATTERN } from '../names';
 import { PG_INT_MAX } from './validation';
 
 /**
@@ -20,5 +21,5 @@ export const ApiAgentNameParam = () =>
     name: 'name',
     description:
       "An agent of your user, by name (case-insensitive: 1-64 characters of a-z, 0-9, _ and -). Another user's agent or an unknown name is a 404.",
-    schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', maxLength: 64 },
+    schema: { type: 'string', pattern: NAME_PARAM_PATTERN, maxLength: 64 },
   });
